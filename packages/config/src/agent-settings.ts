@@ -1,0 +1,37 @@
+import type { ClusterSpec, FailoverPolicy } from './spec/types.js';
+import { clusterNames } from './names.js';
+
+/** The ConfigMap's `agent.yaml` (docs/runtime.md), read by every agent sub-command. */
+export interface AgentSettings {
+  readonly cluster: string;
+  readonly headlessService: string;
+  readonly leaseName: string;
+  readonly leaderService: string;
+  readonly followerService: string;
+  readonly mysqlPort: number;
+  readonly httpPort: number;
+  readonly loopIntervalMs: number;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly semiSyncTimeoutMs: number;
+  readonly maxLagSeconds: number;
+  readonly failoverPolicy: FailoverPolicy;
+}
+
+export function agentSettings(spec: ClusterSpec): AgentSettings {
+  return {
+    cluster: spec.name,
+    headlessService: spec.services.headless,
+    leaseName: clusterNames(spec).lease,
+    leaderService: spec.services.leader,
+    followerService: spec.services.follower,
+    mysqlPort: spec.ports.mysql,
+    httpPort: spec.ports.agent,
+    loopIntervalMs: spec.ha.loopIntervalMs,
+    leaseDurationMs: spec.ha.leaseDurationMs,
+    renewDeadlineMs: spec.ha.renewDeadlineMs,
+    semiSyncTimeoutMs: spec.ha.semiSyncTimeoutMs,
+    maxLagSeconds: spec.ha.maxLagSeconds,
+    failoverPolicy: spec.ha.failoverPolicy,
+  };
+}
