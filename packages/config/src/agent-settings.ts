@@ -10,6 +10,7 @@ export interface AgentSettings {
   readonly followerService: string;
   readonly mysqlPort: number;
   readonly httpPort: number;
+  readonly clonePort: number;
   readonly loopIntervalMs: number;
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
@@ -27,6 +28,7 @@ export function agentSettings(spec: ClusterSpec): AgentSettings {
     followerService: spec.services.follower,
     mysqlPort: spec.ports.mysql,
     httpPort: spec.ports.agent,
+    clonePort: spec.ports.clone,
     loopIntervalMs: spec.ha.loopIntervalMs,
     leaseDurationMs: spec.ha.leaseDurationMs,
     renewDeadlineMs: spec.ha.renewDeadlineMs,

@@ -11,6 +11,7 @@ describe('agentSettings', () => {
       followerService: 'mysql-follower',
       mysqlPort: 3306,
       httpPort: 8080,
+      clonePort: 8081,
       loopIntervalMs: 500,
       leaseDurationMs: 4000,
       renewDeadlineMs: 2500,

@@ -25,7 +25,7 @@ describe('parseClusterSpec', () => {
       ha: { loopIntervalMs: 500, leaseDurationMs: 4000, renewDeadlineMs: 2500, failoverPolicy: 'safe' },
       services: { headless: 'mysql', leader: 'mysql-leader', follower: 'mysql-follower' },
       secretName: 'mysql-credentials',
-      ports: { mysql: 3306, agent: 8080 },
+      ports: { mysql: 3306, agent: 8080, clone: 8081 },
     });
     expect(parseClusterSpec(null)).toEqual(DEFAULT_CLUSTER_SPEC);
   });
@@ -110,6 +110,9 @@ describe('parseClusterSpec', () => {
       'ClusterSpec: resources.agent.requests.memory: expected at most limits.memory (256Mi), got 1Gi',
     ]);
     expect(errorsOf({ ports: { agent: 3306 } })).toEqual(['ClusterSpec: ports.agent: expected a port other than ports.mysql, got 3306']);
+    expect(errorsOf({ ports: { clone: 8080 } })).toEqual([
+      'ClusterSpec: ports.clone: expected a port other than ports.mysql and ports.agent, got 8080',
+    ]);
   });
 
   it('keeps settings the HA contract owns out of server.extra', () => {

@@ -130,8 +130,11 @@ function crossCheck(spec: ClusterSpec, issues: SpecIssue[]): void {
       );
   }
 
-  if (valid('ports') && spec.ports.mysql === spec.ports.agent)
-    add('ports.agent', `expected a port other than ports.mysql, got ${spec.ports.agent}`);
+  if (valid('ports')) {
+    const { mysql, agent, clone } = spec.ports;
+    if (agent === mysql) add('ports.agent', `expected a port other than ports.mysql, got ${agent}`);
+    if (clone === mysql || clone === agent) add('ports.clone', `expected a port other than ports.mysql and ports.agent, got ${clone}`);
+  }
 
   if (valid('services')) {
     const { headless, leader, follower } = spec.services;

@@ -63,7 +63,10 @@ export interface ServiceNames {
 
 export interface Ports {
   readonly mysql: number;
+  /** The agent's HTTP server: probes, status, metrics. */
   readonly agent: number;
+  /** The clone donor, which streams a hot backup to a peer. */
+  readonly clone: number;
 }
 
 export interface ClusterSpec {
