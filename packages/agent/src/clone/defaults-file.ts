@@ -1,0 +1,45 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ServerConnection {
+  /** Unix socket of the local server; preferred over host/port when set. */
+  socket?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  /** File holding the password (the `root-password` secret key). */
+  passwordFile?: string;
+}
+
+/** Option files take double-quoted values with backslash escapes. */
+function quote(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * Writes a 0600 option file with the connection settings and password, so mariabackup gets them
+ * through `--defaults-extra-file` and never on its command line. Returns its path and a cleanup.
+ */
+export async function writeDefaultsExtraFile(connection: ServerConnection): Promise<{ path: string; remove: () => Promise<void> }> {
+  const lines = [`user = ${quote(connection.user ?? 'root')}`];
+  if (connection.passwordFile) {
+    let password: string;
+    try {
+      password = (await readFile(connection.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new Error(`password file ${connection.passwordFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+    lines.push(`password = ${quote(password)}`);
+  }
+  if (connection.socket) lines.push(`socket = ${quote(connection.socket)}`);
+  if (connection.host) lines.push(`host = ${quote(connection.host)}`);
+  if (connection.port) lines.push(`port = ${connection.port}`);
+  const body = lines.join('\n');
+  // mariabackup reads its connection options from its own groups, the client tools from [client].
+  const text = `[client]\n${body}\n\n[mariabackup]\n${body}\n`;
+  const dir = await mkdtemp(join(tmpdir(), 'mysqlha-clone-'));
+  const path = join(dir, 'client.cnf');
+  await writeFile(path, text, { mode: 0o600 });
+  return { path, remove: () => rm(dir, { recursive: true, force: true }) };
+}
