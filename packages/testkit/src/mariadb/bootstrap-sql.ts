@@ -1,0 +1,32 @@
+import type { Secrets } from './secrets.js';
+
+/** The schema and table the write checker uses; created at bootstrap so every server starts with it. */
+export const CHECK_SCHEMA = 'mysqlha_check';
+export const CHECK_TABLE = 'acked';
+export const CHECKER_USER = 'mysqlha_check';
+
+function quote(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+/**
+ * SQL run by `mariadb-install-db --extra-file` in bootstrap mode, where nothing is binlogged: every fresh server
+ * has the same empty GTID state and can replicate from any leader. The checker gets narrow grants, so that, like
+ * an application, it cannot write to a server the agent made read-only.
+ */
+export function bootstrapSql(secrets: Secrets): string {
+  return [
+    // Bootstrap starts with grant tables unloaded; account statements need them.
+    'FLUSH PRIVILEGES;',
+    `ALTER USER root@localhost IDENTIFIED BY ${quote(secrets.rootPassword)};`,
+    `CREATE USER root@'127.0.0.1' IDENTIFIED BY ${quote(secrets.rootPassword)};`,
+    `GRANT ALL PRIVILEGES ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;`,
+    `CREATE USER repl@'%' IDENTIFIED BY ${quote(secrets.replicationPassword)};`,
+    `GRANT REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO repl@'%';`,
+    `CREATE DATABASE ${CHECK_SCHEMA};`,
+    `CREATE TABLE ${CHECK_SCHEMA}.${CHECK_TABLE} (id BIGINT PRIMARY KEY, payload VARCHAR(64) NOT NULL) ENGINE=InnoDB;`,
+    `CREATE USER ${CHECKER_USER}@'127.0.0.1' IDENTIFIED BY ${quote(secrets.checkerPassword)};`,
+    `GRANT SELECT, INSERT ON ${CHECK_SCHEMA}.* TO ${CHECKER_USER}@'127.0.0.1';`,
+    '',
+  ].join('\n');
+}

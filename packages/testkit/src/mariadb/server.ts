@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import mysql from 'mysql2/promise';
+import { isAlive, killAndWait, trackChild } from '../process/registry.js';
+import { tailFile } from '../util/files.js';
+import { sleep } from '../util/wait.js';
+import type { Secrets } from './secrets.js';
+
+export interface MariaServerPaths {
+  dir: string;
+  dataDir: string;
+  socketPath: string;
+  pidFile: string;
+  configFile: string;
+  errorLog: string;
+}
+
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 60_000;
+
+/** One real mariadbd on 127.0.0.1, started from its own my.cnf, as pod `name` of the StatefulSet would run it. */
+export class MariaServer {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly socketPath: string;
+  readonly pidFile: string;
+  readonly configFile: string;
+  readonly errorLog: string;
+  #child: ChildProcess | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly ordinal: number,
+    readonly port: number,
+    readonly secrets: Secrets,
+    paths: MariaServerPaths,
+  ) {
+    this.dir = paths.dir;
+    this.dataDir = paths.dataDir;
+    this.socketPath = paths.socketPath;
+    this.pidFile = paths.pidFile;
+    this.configFile = paths.configFile;
+    this.errorLog = paths.errorLog;
+  }
+
+  get pid(): number | undefined {
+    return this.isRunning() ? this.#child?.pid : undefined;
+  }
+
+  isRunning(): boolean {
+    return this.#child !== undefined && isAlive(this.#child);
+  }
+
+  /** Starts mariadbd and resolves once it answers queries; rejects with the error log's tail if it dies. */
+  async start(): Promise<void> {
+    if (this.isRunning()) throw new Error(`${this.name}: already running (pid ${this.#child?.pid})`);
+    const child = spawn('mariadbd', [`--defaults-file=${this.configFile}`], { stdio: 'ignore' });
+    trackChild(child);
+    this.#child = child;
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (!isAlive(child)) {
+        throw new Error(
+          `${this.name}: mariadbd exited (code ${child.exitCode}, signal ${child.signalCode}) while starting on port ${this.port}; ${this.errorLog}:\n${tailFile(this.errorLog, 25)}`,
+        );
+      }
+      if (await this.ping()) return;
+      if (Date.now() > deadline) {
+        await killAndWait(child);
+        throw new Error(`${this.name}: not answering on port ${this.port} after ${START_TIMEOUT_MS} ms; ${this.errorLog}:\n${tailFile(this.errorLog, 25)}`);
+      }
+      await sleep(25);
+    }
+  }
+
+  /** Clean shutdown (SIGTERM), waiting for mariadbd to exit; SIGKILL if it takes longer than a minute. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (!child || !isAlive(child)) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** A crash: SIGKILL, resolving once the process is gone. */
+  async kill9(): Promise<void> {
+    if (this.#child) await killAndWait(this.#child);
+  }
+
+  /** A root connection over TCP; the caller ends it. */
+  connect(options: { connectTimeoutMs?: number; database?: string } = {}): Promise<mysql.Connection> {
+    return mysql.createConnection({
+      host: '127.0.0.1',
+      port: this.port,
+      user: 'root',
+      password: this.secrets.rootPassword,
+      connectTimeout: options.connectTimeoutMs ?? 2_000,
+      ...(options.database ? { database: options.database } : {}),
+    });
+  }
+
+  /** Runs one statement as root on a fresh connection and returns its rows (placeholders are escaped client-side). */
+  async query<T = Record<string, unknown>>(sql: string, values: unknown[] = []): Promise<T[]> {
+    const connection = await this.connect();
+    try {
+      const [rows] = await connection.query(sql, values);
+      return rows as T[];
+    } finally {
+      connection.destroy();
+    }
+  }
+
+  /** The first column of the first row of `sql`. */
+  async value<T = unknown>(sql: string, values: unknown[] = []): Promise<T> {
+    const [row] = await this.query<Record<string, unknown>>(sql, values);
+    if (!row) throw new Error(`${this.name}: no row from ${sql}`);
+    return Object.values(row)[0] as T;
+  }
+
+  errorLogTail(lines = 40): string {
+    return tailFile(this.errorLog, lines);
+  }
+
+  private async ping(): Promise<boolean> {
+    try {
+      const connection = await this.connect({ connectTimeoutMs: 500 });
+      connection.destroy();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

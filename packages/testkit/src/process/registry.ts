@@ -1,0 +1,60 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+
+const children = new Set<ChildProcess>();
+const closers = new Set<() => Promise<void>>();
+const tempDirs = new Set<string>();
+
+/**
+ * A test that fails or is interrupted must not leave mariadbd or agent processes behind holding ports and data
+ * dirs, so every child the harness starts is killed by PID when the test process exits.
+ */
+process.on('exit', () => {
+  for (const child of children) {
+    if (child.pid !== undefined && isAlive(child)) process.kill(child.pid, 'SIGKILL');
+  }
+});
+
+export function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+export function trackChild(child: ChildProcess): void {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+
+/** Something in-process to close on stopAll (a fake API server, a load generator). */
+export function trackCloser(close: () => Promise<void>): () => void {
+  closers.add(close);
+  return () => closers.delete(close);
+}
+
+/** A mkdtemp dir removed by stopAll, unless MYSQLHA_KEEP_TMP is set to look at it afterwards. */
+export function trackTempDir(dir: string): void {
+  tempDirs.add(dir);
+}
+
+/** Sends SIGKILL and resolves once the process has exited. */
+export async function killAndWait(child: ChildProcess): Promise<void> {
+  if (!isAlive(child)) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/**
+ * Stops everything the harness started in this process: closes fake servers and checkers, kills every child
+ * process by PID and waits for it, and removes the temp dirs. Call it in afterAll.
+ */
+export async function stopAll(): Promise<void> {
+  const closing = [...closers];
+  closers.clear();
+  await Promise.allSettled(closing.map((close) => close()));
+  await Promise.all([...children].map(killAndWait));
+  if (!process.env.MYSQLHA_KEEP_TMP) {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  }
+  tempDirs.clear();
+}
