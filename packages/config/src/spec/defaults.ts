@@ -14,14 +14,15 @@ export function defaultClusterSpec(name = 'mysql'): ClusterSpec {
       agent: { repository: 'mysqlha/agent', tag: IMAGE_VERSION },
     },
     storage: { mode: 'dynamic', className: 'mysqlha', size: '10Gi' },
-    // No CPU limits: throttling the agent could make it miss a Lease renewal and demote a healthy leader.
+    // CPU limits stay well above the requests: a throttled agent could miss a Lease renewal and demote a healthy leader.
     resources: {
-      mysql: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } },
-      agent: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-      slowlog: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '32Mi' } },
-      init: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+      mysql: { requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '2', memory: '1Gi' } },
+      // The clone donor runs mariabackup from the agent container.
+      agent: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+      slowlog: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '32Mi' } },
+      init: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } },
       // mariabackup --prepare replays the redo log in memory.
-      clone: { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      clone: { requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } },
     },
     server: {
       innodbBufferPoolSize: '512Mi',
