@@ -1,1 +1,7 @@
-export {};
+export { validateTargets, type ValidateOptions } from './validate.js';
+export { formatFinding, formatReport, formatReportJson } from './report/format.js';
+export type { Finding, Report, TargetResult } from './report/types.js';
+export { main, USAGE } from './cli.js';
+export { POLICIES, ENVIRONMENT_ANNOTATION, GENERATED_FROM_ANNOTATION, GENERATED_FROM_LOCAL_ENV_FILE } from './policy/index.js';
+export { DEFAULT_SCHEMA_LOCATIONS, KUBERNETES_VERSION } from './schema/index.js';
+export { defaultTargets, type Target } from './targets.js';

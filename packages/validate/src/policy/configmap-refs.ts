@@ -1,0 +1,20 @@
+import { asRecord, nameOf, namespaceOf, ofKind } from '../objects.js';
+import { referencesIn } from './references.js';
+import { finding, type Policy } from './types.js';
+
+export const configMapRefs: Policy = {
+  id: 'configmap-refs',
+  check({ objects }) {
+    const configMaps = ofKind(objects, 'ConfigMap');
+    return referencesIn(objects)
+      .filter((ref) => ref.target === 'ConfigMap' && !ref.optional)
+      .flatMap((ref) => {
+        const configMap = configMaps.find((candidate) => nameOf(candidate) === ref.name && namespaceOf(candidate) === ref.namespace);
+        if (!configMap) return [finding('configmap-refs', ref.object, ref.path, `ConfigMap "${ref.name}" is not in the render`)];
+        if (ref.key === undefined) return [];
+        const keys = new Set([...Object.keys(asRecord(configMap.data)), ...Object.keys(asRecord(configMap.binaryData))]);
+        if (keys.has(ref.key)) return [];
+        return [finding('configmap-refs', ref.object, ref.path, `ConfigMap "${ref.name}" has no key "${ref.key}" (it has: ${[...keys].join(', ') || 'none'})`)];
+      });
+  },
+};

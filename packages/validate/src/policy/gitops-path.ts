@@ -1,0 +1,56 @@
+import { existsSync, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { asArray, asRecord, asString, type KubeObject } from '../objects.js';
+import type { PathSegment } from '../report/path.js';
+import type { Finding } from '../report/types.js';
+import { isKustomizationDir } from '../targets.js';
+import { finding, type Policy } from './types.js';
+
+/** Paths an Argo CD Application/ApplicationSet or a Flux Kustomization deploys from, relative to the repository root. */
+function deployedPaths(object: KubeObject): { path: PathSegment[]; value: string }[] {
+  const spec = asRecord(object.spec);
+  const out: { path: PathSegment[]; value: string }[] = [];
+  const fromSource = (source: unknown, at: PathSegment[]) => {
+    const value = asString(asRecord(source).path);
+    if (value !== undefined) out.push({ path: [...at, 'path'], value });
+  };
+  if (object.kind === 'Application' && String(object.apiVersion).startsWith('argoproj.io/')) {
+    fromSource(spec.source, ['spec', 'source']);
+    asArray(spec.sources).forEach((source, index) => fromSource(source, ['spec', 'sources', index]));
+  }
+  if (object.kind === 'ApplicationSet' && String(object.apiVersion).startsWith('argoproj.io/')) {
+    const template = asRecord(asRecord(spec.template).spec);
+    fromSource(template.source, ['spec', 'template', 'spec', 'source']);
+    asArray(template.sources).forEach((source, index) => fromSource(source, ['spec', 'template', 'spec', 'sources', index]));
+  }
+  if (object.kind === 'Kustomization' && String(object.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) {
+    const value = asString(spec.path);
+    if (value !== undefined) out.push({ path: ['spec', 'path'], value });
+  }
+  return out;
+}
+
+/** A reviewer check: the GitOps object points at a kustomization that exists in this repository. */
+export const gitopsPath: Policy = {
+  id: 'gitops-path',
+  check({ objects, repoRoot }) {
+    if (!repoRoot) return [];
+    const findings: Finding[] = [];
+    for (const object of objects) {
+      for (const { path, value } of deployedPaths(object)) {
+        // ApplicationSet generators fill templated paths at run time; nothing to check statically.
+        if (value.includes('{{')) continue;
+        const dir = resolve(repoRoot, value);
+        const inside = relative(repoRoot, dir);
+        if (isAbsolute(value) || inside.startsWith('..')) {
+          findings.push(finding('gitops-path', object, path, `"${value}" is outside the repository`));
+        } else if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+          findings.push(finding('gitops-path', object, path, `"${value}" does not exist in the repository`));
+        } else if (!isKustomizationDir(dir)) {
+          findings.push(finding('gitops-path', object, path, `"${value}" has no kustomization.yaml`));
+        }
+      }
+    }
+    return findings;
+  },
+};

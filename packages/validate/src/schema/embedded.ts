@@ -1,0 +1,51 @@
+import { kindOf, nameOf, type KubeObject } from '../objects.js';
+import { formatPath } from '../report/path.js';
+import type { Finding } from '../report/types.js';
+import { builtinFieldType } from './fields-builtin.js';
+import { customFieldType } from './fields-custom.js';
+import { toSchemaErrors, type AjvError } from './model-errors.js';
+import { lookupKind } from './registry.js';
+import { findUnknownFields } from './unknown-fields.js';
+
+/**
+ * Offline strict validation of one object: kubernetes-models (Kubernetes 1.33 schemas and the
+ * Argo CD, Flux and External Secrets CRDs) for types, required fields, enums and formats, then a
+ * walk over the declared field lists, because those validators accept any unknown field.
+ */
+export async function validateEmbedded(object: KubeObject): Promise<Finding[]> {
+  const where = { kind: kindOf(object), name: nameOf(object) };
+  const { apiVersion, kind } = object;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+    const missing = typeof apiVersion !== 'string' ? 'apiVersion' : 'kind';
+    return [{ rule: 'schema/required', ...where, path: missing, message: 'required field is missing' }];
+  }
+  const info = await lookupKind(apiVersion, kind);
+  if (!info) {
+    return [{
+      rule: 'schema/unknown-kind',
+      ...where,
+      path: 'apiVersion',
+      message: `${apiVersion} ${kind} is not a Kubernetes 1.33 kind nor a known custom resource (Argo CD, Flux, External Secrets)`,
+    }];
+  }
+  const findings: Finding[] = [];
+  try {
+    new info.model(object).validate();
+  } catch (error) {
+    const errors = (error as { errors?: AjvError[] }).errors;
+    if (!errors) throw error;
+    for (const schemaError of toSchemaErrors(errors, object)) findings.push({ ...where, ...schemaError });
+  }
+  const fieldType = info.custom ? await customFieldType(info.specifier, kind) : builtinFieldType(apiVersion, kind);
+  if (fieldType) {
+    for (const unknown of findUnknownFields(object, fieldType)) {
+      findings.push({
+        rule: 'schema/unknown-field',
+        ...where,
+        path: formatPath([...unknown.path, unknown.field]),
+        message: `unknown field "${unknown.field}"`,
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,92 @@
+import { formatPath, pointerToSegments } from '../report/path.js';
+
+/** The parts of an ajv error that kubernetes-models' compiled validators fill in. */
+export interface AjvError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly params: Record<string, unknown>;
+  readonly message?: string;
+}
+
+export interface SchemaError {
+  readonly rule: 'schema/type' | 'schema/required' | 'schema/enum' | 'schema/format' | 'schema/invalid';
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Turns ajv errors into one error per field. Int-or-string and quantity fields are `oneOf`
+ * schemas, so ajv reports every failed branch; those are folded into a single message.
+ */
+export function toSchemaErrors(errors: readonly AjvError[], data: unknown): SchemaError[] {
+  const byPath = new Map<string, AjvError[]>();
+  for (const error of errors) {
+    const group = byPath.get(error.instancePath) ?? [];
+    group.push(error);
+    byPath.set(error.instancePath, group);
+  }
+  const out: SchemaError[] = [];
+  for (const [pointer, group] of byPath) {
+    const segments = pointerToSegments(pointer);
+    const path = formatPath(segments);
+    const value = valueAt(data, segments);
+    if (group.some((error) => error.keyword === 'oneOf' || error.keyword === 'anyOf')) {
+      out.push(alternatives(group, path, value));
+      continue;
+    }
+    for (const error of group) out.push(single(error, path, value));
+  }
+  return out;
+}
+
+function single(error: AjvError, path: string, value: unknown): SchemaError {
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(error.params.missingProperty);
+      return { rule: 'schema/required', path: path === '' ? missing : `${path}.${missing}`, message: 'required field is missing' };
+    }
+    case 'type':
+      return { rule: 'schema/type', path, message: `must be ${article(String(error.params.type))}, got ${describe(value)}` };
+    case 'enum': {
+      const allowed = (error.params.allowedValues as unknown[] | undefined) ?? [];
+      return { rule: 'schema/enum', path, message: `${JSON.stringify(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+    }
+    case 'format':
+      return { rule: 'schema/format', path, message: `${JSON.stringify(value)} is not a valid ${String(error.params.format)}` };
+    default:
+      return { rule: 'schema/invalid', path, message: error.message ?? error.keyword };
+  }
+}
+
+function alternatives(group: readonly AjvError[], path: string, value: unknown): SchemaError {
+  const formats = group.filter((error) => error.keyword === 'format').map((error) => String(error.params.format));
+  if (formats.length > 0) {
+    return { rule: 'schema/format', path, message: `${JSON.stringify(value)} is not a valid ${formats.join(' or ')}` };
+  }
+  const types = [...new Set(group.filter((error) => error.keyword === 'type').map((error) => String(error.params.type)))];
+  if (types.length > 0) {
+    return { rule: 'schema/type', path, message: `must be ${types.map(article).join(' or ')}, got ${describe(value)}` };
+  }
+  const first = group.find((error) => error.keyword !== 'oneOf' && error.keyword !== 'anyOf') ?? group[0];
+  return first ? single(first, path, value) : { rule: 'schema/invalid', path, message: 'invalid value' };
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function valueAt(data: unknown, segments: readonly (string | number)[]): unknown {
+  let current = data;
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
