@@ -7,3 +7,5 @@ export type { MyCnfSettings, MyCnfValue } from './mariadb/my-cnf.js';
 export { CHECK_SCHEMA, CHECK_TABLE, CHECKER_USER } from './mariadb/bootstrap-sql.js';
 export { waitFor, sleep, type WaitOptions } from './util/wait.js';
 export { now } from './util/clock.js';
+export { FakeKube, startFakeKube, type FakeKubeOptions, type PartitionMode } from './kube/fake-kube.js';
+export type { Timeline, LeaseRecord, LabelRecord, EventRecord, LeaderOverlap } from './kube/timeline.js';
