@@ -21,7 +21,10 @@ function quote(value: string): string {
  * Writes a 0600 option file with the connection settings and password, so mariabackup gets them
  * through `--defaults-extra-file` and never on its command line. Returns its path and a cleanup.
  */
-export async function writeDefaultsExtraFile(connection: ServerConnection): Promise<{ path: string; remove: () => Promise<void> }> {
+export async function writeDefaultsExtraFile(
+  connection: ServerConnection,
+  serverDefaultsFile?: string,
+): Promise<{ path: string; remove: () => Promise<void> }> {
   const lines = [`user = ${quote(connection.user ?? 'root')}`];
   if (connection.passwordFile) {
     let password: string;
@@ -36,8 +39,11 @@ export async function writeDefaultsExtraFile(connection: ServerConnection): Prom
   if (connection.host) lines.push(`host = ${quote(connection.host)}`);
   if (connection.port) lines.push(`port = ${connection.port}`);
   const body = lines.join('\n');
-  // mariabackup reads its connection options from its own groups, the client tools from [client].
-  const text = `[client]\n${body}\n\n[mariabackup]\n${body}\n`;
+  // mariabackup takes only one of --defaults-file and --defaults-extra-file, so the server's own
+  // option file (InnoDB layout, datadir) comes in by !include. mariabackup reads its connection
+  // options from its own group, after the server's, so these win.
+  const include = serverDefaultsFile ? `!include ${serverDefaultsFile}\n\n` : '';
+  const text = `${include}[client]\n${body}\n\n[mariabackup]\n${body}\n`;
   const dir = await mkdtemp(join(tmpdir(), 'mysqlha-clone-'));
   const path = join(dir, 'client.cnf');
   await writeFile(path, text, { mode: 0o600 });

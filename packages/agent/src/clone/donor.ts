@@ -87,12 +87,11 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
   }
 
   async function stream(req: IncomingMessage, res: ServerResponse, remote: string): Promise<void> {
-    const credentials = await writeDefaultsExtraFile(options.mysql);
+    const credentials = await writeDefaultsExtraFile(options.mysql, options.serverDefaultsFile);
     const targetDir = await mkdtemp(join(tmpdir(), 'mysqlha-donor-'));
     try {
       const size = options.dataDir ? await estimateBackupSize(options.dataDir) : undefined;
       const args = [
-        ...(options.serverDefaultsFile ? [`--defaults-file=${options.serverDefaultsFile}`] : []),
         `--defaults-extra-file=${credentials.path}`,
         '--backup',
         '--stream=xbstream',
