@@ -9,3 +9,7 @@ export { waitFor, sleep, type WaitOptions } from './util/wait.js';
 export { now } from './util/clock.js';
 export { FakeKube, startFakeKube, type FakeKubeOptions, type PartitionMode } from './kube/fake-kube.js';
 export type { Timeline, LeaseRecord, LabelRecord, EventRecord, LeaderOverlap } from './kube/timeline.js';
+export { AgentProcess, type AgentProcessOptions, type CliResult } from './agents/agent-process.js';
+export { startAgents, type StartAgentsOptions } from './agents/start-agents.js';
+export type { PeerAddress } from './agents/agent-config.js';
+export { logTails } from './util/logs.js';
