@@ -1,0 +1,25 @@
+import { SECRET_KEYS, type ClusterSpec } from '@mysqlha/config';
+import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret';
+import { objectMeta } from './meta.js';
+
+/** The store every environment provides; overlays point at their own. */
+export const SECRET_STORE = 'mysqlha';
+
+/**
+ * The credentials Secret, materialised by the External Secrets Operator from the secret store: base
+ * names where each value lives and never holds one.
+ */
+export function externalSecret(spec: ClusterSpec): IExternalSecret & { metadata: { name: string; namespace: string } } {
+  return {
+    apiVersion: 'external-secrets.io/v1beta1',
+    kind: 'ExternalSecret',
+    metadata: objectMeta(spec, spec.secretName),
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },
+      // Retain: losing the store entry must not delete the credentials running servers depend on.
+      target: { name: spec.secretName, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
+      data: SECRET_KEYS.map((key) => ({ secretKey: key, remoteRef: { key: `mysqlha/${spec.name}/${key}` } })),
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { clusterNames, commonLabels, selectorLabels, type ClusterSpec } from '@mysqlha/config';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { IVolume } from 'kubernetes-models/v1/Volume';
+import { configMap } from './config-map.js';
+import { containers, initContainers, RUN_AS, VOLUMES } from './containers.js';
+import { objectMeta } from './meta.js';
+
+export const STORAGE_MODE_ANNOTATION = 'mysqlha.io/storage-mode';
+export const CONFIG_HASH_ANNOTATION = 'mysqlha.io/config-hash';
+
+/** Time for a leader's preStop switchover: the target catches up, then the Lease changes hands. */
+export function terminationGracePeriodSeconds(spec: ClusterSpec): number {
+  return Math.max(120, Math.ceil((2 * spec.ha.leaseDurationMs + spec.ha.semiSyncTimeoutMs) / 1000) + 60);
+}
+
+/** Pods restart when the server or agent settings change, since both are read at start. */
+function configHash(spec: ClusterSpec): string {
+  const data = configMap(spec).data ?? {};
+  const hash = createHash('sha256');
+  for (const key of Object.keys(data).sort()) hash.update(`${key}\0${data[key]}\0`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+function volumes(spec: ClusterSpec): IVolume[] {
+  return [
+    { name: VOLUMES.config, configMap: { name: clusterNames(spec).configMap } },
+    { name: VOLUMES.secrets, secret: { secretName: spec.secretName, defaultMode: 0o440 } },
+    { name: VOLUMES.run, emptyDir: {} },
+    { name: VOLUMES.logs, emptyDir: {} },
+    { name: VOLUMES.tmp, emptyDir: {} },
+  ];
+}
+
+export function statefulSet(spec: ClusterSpec): IStatefulSet & { metadata: { name: string; namespace: string } } {
+  const names = clusterNames(spec);
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: objectMeta(spec, names.statefulSet, { [STORAGE_MODE_ANNOTATION]: spec.storage.mode }),
+    spec: {
+      serviceName: spec.services.headless,
+      replicas: spec.replicas,
+      // Ordinals start in order so that ordinal 0 bootstraps an empty cluster.
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate' },
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      selector: { matchLabels: selectorLabels(spec) },
+      template: {
+        metadata: { labels: commonLabels(spec), annotations: { [CONFIG_HASH_ANNOTATION]: configHash(spec) } },
+        spec: {
+          serviceAccountName: names.serviceAccount,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: terminationGracePeriodSeconds(spec),
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS,
+            runAsGroup: RUN_AS,
+            fsGroup: RUN_AS,
+            fsGroupChangePolicy: 'OnRootMismatch',
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          initContainers: initContainers(spec),
+          containers: containers(spec),
+          volumes: volumes(spec),
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          metadata: { name: VOLUMES.data, labels: commonLabels(spec) },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(spec.storage.className ? { storageClassName: spec.storage.className } : {}),
+            resources: { requests: { storage: spec.storage.size } },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+
+/** Every kind of object in base/. Each carries metadata with a name. */
+export type KubeObject = (
+  | IStatefulSet
+  | IService
+  | IConfigMap
+  | IServiceAccount
+  | IRole
+  | IRoleBinding
+  | IPodDisruptionBudget
+  | INetworkPolicy
+  | IExternalSecret
+) & { metadata: { name: string; namespace: string } };
