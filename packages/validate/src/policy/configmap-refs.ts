@@ -10,11 +10,11 @@ export const configMapRefs: Policy = {
       .filter((ref) => ref.target === 'ConfigMap' && !ref.optional)
       .flatMap((ref) => {
         const configMap = configMaps.find((candidate) => nameOf(candidate) === ref.name && namespaceOf(candidate) === ref.namespace);
-        if (!configMap) return [finding('configmap-refs', ref.object, ref.path, `ConfigMap "${ref.name}" is not in the render`)];
+        if (!configMap) return [finding('configmap-refs', ref.object, ref.namePath, `ConfigMap "${ref.name}" is not in the render`)];
         if (ref.key === undefined) return [];
         const keys = new Set([...Object.keys(asRecord(configMap.data)), ...Object.keys(asRecord(configMap.binaryData))]);
         if (keys.has(ref.key)) return [];
-        return [finding('configmap-refs', ref.object, ref.path, `ConfigMap "${ref.name}" has no key "${ref.key}" (it has: ${[...keys].join(', ') || 'none'})`)];
+        return [finding('configmap-refs', ref.object, ref.keyPath ?? ref.namePath, `ConfigMap "${ref.name}" has no key "${ref.key}" (it has: ${[...keys].join(', ') || 'none'})`)];
       });
   },
 };

@@ -20,14 +20,29 @@ function deployedPaths(object: KubeObject): { path: PathSegment[]; value: string
   }
   if (object.kind === 'ApplicationSet' && String(object.apiVersion).startsWith('argoproj.io/')) {
     const template = asRecord(asRecord(spec.template).spec);
+    const before = out.length;
     fromSource(template.source, ['spec', 'template', 'spec', 'source']);
     asArray(template.sources).forEach((source, index) => fromSource(source, ['spec', 'template', 'spec', 'sources', index]));
+    out.splice(before, out.length - before, ...out.slice(before).flatMap((entry) => expandListGenerators(spec, entry)));
   }
   if (object.kind === 'Kustomization' && String(object.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) {
     const value = asString(spec.path);
     if (value !== undefined) out.push({ path: ['spec', 'path'], value });
   }
   return out;
+}
+
+/**
+ * ApplicationSet paths are templates. With list generators the values are in the object, so each
+ * element's path can be checked; other generators are filled in at run time and are skipped.
+ */
+function expandListGenerators(spec: Record<string, unknown>, entry: { path: PathSegment[]; value: string }): { path: PathSegment[]; value: string }[] {
+  if (!entry.value.includes('{{')) return [entry];
+  const elements = asArray(spec.generators).flatMap((generator) => asArray(asRecord(asRecord(generator).list).elements));
+  return elements.map((element) => ({
+    path: entry.path,
+    value: entry.value.replace(/\{\{\s*\.?([\w.-]+)\s*\}\}/g, (placeholder, key: string) => asString(asRecord(element)[key]) ?? placeholder),
+  }));
 }
 
 /** A reviewer check: the GitOps object points at a kustomization that exists in this repository. */

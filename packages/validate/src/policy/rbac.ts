@@ -32,7 +32,7 @@ function extraGrants(role: KubeObject): Finding[] {
 function grants(role: KubeObject, group: string, resource: string, verb: string): boolean {
   return asArray(role.rules).some((rule) => {
     const r = asRecord(rule);
-    return strings(r.apiGroups).includes(group) && strings(r.resources).includes(resource) && strings(r.verbs).includes(verb) && asArray(r.resourceNames).length === 0;
+    return strings(r.apiGroups).includes(group) && strings(r.resources).includes(resource) && (strings(r.verbs).includes(verb) || strings(r.verbs).includes('*')) && asArray(r.resourceNames).length === 0;
   });
 }
 

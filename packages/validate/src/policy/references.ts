@@ -9,8 +9,8 @@ export interface Reference {
   readonly target: 'ConfigMap' | 'Secret';
   readonly name: string;
   readonly key?: string;
-  /** Path of the name, or of the key when there is one. */
-  readonly path: PathSegment[];
+  readonly namePath: PathSegment[];
+  readonly keyPath?: PathSegment[];
   readonly optional: boolean;
 }
 
@@ -24,8 +24,9 @@ export function referencesIn(objects: readonly KubeObject[]): Reference[] {
       if (name === undefined) return;
       const optional = source.optional === true;
       const keyName = key ? asString(key.key) : undefined;
-      if (key && keyName !== undefined) refs.push({ object, namespace, target, name, key: keyName, path: key.path, optional });
-      else refs.push({ object, namespace, target, name, path: [...path, nameField], optional });
+      const namePath = [...path, nameField];
+      if (key && keyName !== undefined) refs.push({ object, namespace, target, name, key: keyName, namePath, keyPath: key.path, optional });
+      else refs.push({ object, namespace, target, name, namePath, optional });
     };
     const addWithItems = (target: Reference['target'], source: Record<string, unknown>, nameField: string, path: PathSegment[]) => {
       const items = asArray(source.items);

@@ -33,10 +33,10 @@ export const secretRefs: Policy = {
       .flatMap((ref) => {
         const secret = declared.get(`${ref.namespace}/${ref.name}`);
         if (!secret) {
-          return [finding('secret-refs', ref.object, ref.path, `Secret "${ref.name}" is declared neither by a Secret nor by an ExternalSecret in the render`)];
+          return [finding('secret-refs', ref.object, ref.namePath, `Secret "${ref.name}" is declared neither by a Secret nor by an ExternalSecret in the render`)];
         }
         if (ref.key === undefined || !secret.keys || secret.keys.has(ref.key)) return [];
-        return [finding('secret-refs', ref.object, ref.path, `Secret "${ref.name}" will have no key "${ref.key}" (it has: ${[...secret.keys].join(', ') || 'none'})`)];
+        return [finding('secret-refs', ref.object, ref.keyPath ?? ref.namePath, `Secret "${ref.name}" will have no key "${ref.key}" (it has: ${[...secret.keys].join(', ') || 'none'})`)];
       });
   },
 };

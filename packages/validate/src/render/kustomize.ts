@@ -23,7 +23,8 @@ export function renderKustomization(dir: string): Promise<RenderResult> {
   return new Promise((resolve) => {
     execFile(command.file, [...command.args, dir], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) {
-        const detail = stderr.trim() || error.message;
+        // kubectl prefixes its messages with a klog header (severity, time, pid, source line).
+        const detail = (stderr.trim() || error.message).replace(/^[EWIF]\d{4} [\d:.]+\s+\d+ \S+\] /gm, '');
         resolve({ ok: false, message: `${command.args.join(' ')} failed: ${detail}` });
       } else {
         resolve({ ok: true, yaml: stdout });

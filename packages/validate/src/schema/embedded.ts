@@ -4,7 +4,7 @@ import type { Finding } from '../report/types.js';
 import { builtinFieldType } from './fields-builtin.js';
 import { customFieldType } from './fields-custom.js';
 import { toSchemaErrors, type AjvError } from './model-errors.js';
-import { lookupKind } from './registry.js';
+import { knowsApiVersion, lookupKind } from './registry.js';
 import { findUnknownFields } from './unknown-fields.js';
 
 /**
@@ -24,7 +24,7 @@ export async function validateEmbedded(object: KubeObject): Promise<Finding[]> {
     return [{
       rule: 'schema/unknown-kind',
       ...where,
-      path: 'apiVersion',
+      path: knowsApiVersion(apiVersion) ? 'kind' : 'apiVersion',
       message: `${apiVersion} ${kind} is not a Kubernetes 1.33 kind nor a known custom resource (Argo CD, Flux, External Secrets)`,
     }];
   }

@@ -44,11 +44,27 @@ export function lookupKind(apiVersion: string, kind: string): Promise<KindInfo |
   return found;
 }
 
+function packageOf(group: string): { pkg: string; custom: boolean } {
+  const crd = CRD_PACKAGES.find((entry) => entry.group.test(group));
+  return { pkg: crd?.pkg ?? 'kubernetes-models', custom: crd !== undefined };
+}
+
+/** Whether some schema package has models for this apiVersion (so an unknown kind is a misspelt kind). */
+export function knowsApiVersion(apiVersion: string): boolean {
+  const parts = splitApiVersion(apiVersion);
+  if (!parts) return false;
+  try {
+    require.resolve(`${packageOf(parts.group).pkg}/${apiVersion}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function load(apiVersion: string, kind: string): Promise<KindInfo | undefined> {
   const parts = splitApiVersion(apiVersion);
   if (!parts || !KIND.test(kind)) return undefined;
-  const crd = CRD_PACKAGES.find((entry) => entry.group.test(parts.group));
-  const pkg = crd?.pkg ?? 'kubernetes-models';
+  const { pkg, custom } = packageOf(parts.group);
   const specifier = `${pkg}/${apiVersion}/${kind}`;
   try {
     require.resolve(specifier);
@@ -59,5 +75,5 @@ async function load(apiVersion: string, kind: string): Promise<KindInfo | undefi
   const model = module[kind] as ModelClass | undefined;
   // Nested types (StatefulSetSpec) live beside the kinds but carry no apiVersion/kind of their own.
   if (!model || model.apiVersion !== apiVersion || model.kind !== kind) return undefined;
-  return { model, specifier, custom: crd !== undefined };
+  return { model, specifier, custom };
 }
