@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { POD_PATHS } from '@mysqlha/config';
+import { fetchStatus, peerAddress } from '../ha/peers.js';
+import { readSecret } from '../settings/secrets.js';
+import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentSettings } from '../settings/settings.js';
+
+export const INIT_HELP = `agent init [--template FILE] [--config FILE] [--<setting> VALUE ...]
+
+Prepares this pod's server before mysqld starts:
+  - writes runDir/my.cnf: the ConfigMap's my.cnf (--template, default: my.cnf next to agent.yaml)
+    plus server_id (pod ordinal + 1) and report_host;
+  - decides what to do with the datadir and prints it:
+      start as is   the datadir has data;
+      bootstrap     the datadir is empty: mariadb-install-db, then the root and repl accounts from the
+                    secret files, created in bootstrap mode so they write no binlog events.`;
+
+export type InitDecision = 'start' | 'bootstrap';
+
+function quote(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+/** The accounts of docs/runtime.md ("Credentials"). */
+export function accountsSql(rootPassword: string, replicationPassword: string): string {
+  return [
+    'FLUSH PRIVILEGES;',
+    `ALTER USER root@localhost IDENTIFIED BY ${quote(rootPassword)};`,
+    `CREATE USER root@'127.0.0.1' IDENTIFIED BY ${quote(rootPassword)};`,
+    `GRANT ALL PRIVILEGES ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;`,
+    `CREATE USER repl@'%' IDENTIFIED BY ${quote(replicationPassword)};`,
+    `GRANT REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO repl@'%';`,
+    '',
+  ].join('\n');
+}
+
+/** The pod's server config: the shared template, then what differs per pod (and per host, in tests). */
+export function podServerConfig(template: string, s: AgentSettings): string {
+  const self = peerAddress(s, s.podName);
+  const lines = ['', '# Written by agent init for this pod.', '[mysqld]', `server_id = ${podOrdinal(s.podName) + 1}`, `report_host = ${self.host}`];
+  const socket = join(s.runDir, 'mysqld.sock');
+  if (s.dataDir !== POD_PATHS.datadir) lines.push(`datadir = ${s.dataDir}`);
+  if (s.runDir !== POD_PATHS.runDir) lines.push(`socket = ${socket}`, `pid_file = ${join(s.runDir, 'mysqld.pid')}`);
+  if (s.mysqlPort !== 3306) lines.push(`port = ${s.mysqlPort}`);
+  const out = template.replace(/\n*$/, '\n') + lines.join('\n') + '\n';
+  if (s.runDir !== POD_PATHS.runDir || s.mysqlPort !== 3306) {
+    // Clients (mariadb-admin ping in the probe) read [client-server]; keep it pointing at this server.
+    return out + `\n[client-server]\nsocket = ${socket}\nport = ${s.mysqlPort}\n`;
+  }
+  return out;
+}
+
+export function datadirHasData(dir: string): boolean {
+  return existsSync(dir) && readdirSync(dir).length > 0;
+}
+
+function runTool(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited with ${code}:\n${out.slice(-4000)}`))));
+  });
+}
+
+export async function bootstrapDatadir(s: AgentSettings, configFile: string): Promise<void> {
+  mkdirSync(s.dataDir, { recursive: true });
+  const sqlFile = join(s.runDir, `bootstrap-${process.pid}.sql`);
+  writeFileSync(sqlFile, accountsSql(readSecret(s.secretsDir, 'root-password'), readSecret(s.secretsDir, 'replication-password')), { mode: 0o600 });
+  try {
+    const args = [`--defaults-file=${configFile}`, `--datadir=${s.dataDir}`, '--skip-test-db', `--extra-file=${sqlFile}`];
+    // mariadbd refuses to run as root unless told which account to use.
+    if (process.getuid?.() === 0) args.push(`--user=${userInfo().username}`);
+    await runTool('mariadb-install-db', args);
+  } finally {
+    rmSync(sqlFile, { force: true });
+  }
+}
+
+export async function init(argv: string[]): Promise<number> {
+  const s = loadSettings({ argv });
+  if (!s.podName) throw new Error('POD_NAME is not set: init derives server_id from the pod ordinal');
+  const { flags } = parseFlags(argv);
+  const templatePath = flags.get('--template') ?? serverConfigTemplate(s);
+  let template: string;
+  try {
+    template = readFileSync(templatePath, 'utf8');
+  } catch (err) {
+    throw new Error(`--template ${templatePath}: cannot read the server config template: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  mkdirSync(s.runDir, { recursive: true });
+  const configFile = join(s.runDir, 'my.cnf');
+  writeFileSync(configFile, podServerConfig(template, s));
+  process.stdout.write(`wrote ${configFile} (server_id ${podOrdinal(s.podName) + 1}, report_host ${peerAddress(s, s.podName).host})\n`);
+
+  if (datadirHasData(s.dataDir)) {
+    process.stdout.write(`decision: start as is (${s.dataDir} has data)\n`);
+    return 0;
+  }
+  const peersWithData = await peersHoldingData(s);
+  if (peersWithData.length > 0) {
+    process.stdout.write(
+      `${peersWithData.join(', ')} ${peersWithData.length === 1 ? 'has' : 'have'} data, but cloning is not available in this build; ` +
+        'bootstrapping an empty server that replicates everything from the leader\'s binlog\n',
+    );
+  }
+  await bootstrapDatadir(s, configFile);
+  process.stdout.write(`decision: bootstrap (${s.dataDir} was empty): installed system tables and the root and repl accounts\n`);
+  return 0;
+}
+
+async function peersHoldingData(s: AgentSettings): Promise<string[]> {
+  const names = Object.keys(s.peerAddresses).filter((p) => p !== s.podName);
+  const found = await Promise.all(names.map(async (n) => ((await fetchStatus(peerAddress(s, n), 1000))?.mysql.binlogPos ? n : null)));
+  return found.filter((n): n is string => n !== null);
+}

@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { Agent } from '../ha/agent.js';
+import { consoleLogger } from '../ha/log.js';
+import { startAdminSocket, startHttp, type RouteHandler } from '../http/server.js';
+import { loadSettings } from '../settings/settings.js';
+
+export const RUN_HELP = `agent run [--config FILE] [--<setting> VALUE ...]
+
+Runs the HA loop for this pod: holds or follows the Lease, makes the local mysqld the writable leader
+or a read-only follower, and serves /healthz, /readyz, /status and /metrics on httpPort and the admin
+socket runDir/agent.sock. On SIGTERM a leader hands over to the most advanced follower first.
+
+Settings come from agent.yaml (MYSQLHA_CONFIG), MYSQLHA_* variables and --flags (flag > env > file),
+e.g. --http-port 8080, --loop-interval-ms 500, --failover-policy safe. POD_NAME and POD_NAMESPACE name the pod.`;
+
+/** Routes other parts of the agent add to the HTTP server (the clone donor, when built in). */
+const extraRoutes: Record<string, RouteHandler> = {};
+
+export async function run(argv: string[]): Promise<number> {
+  const settings = loadSettings({ argv });
+  if (!settings.podName) throw new Error('POD_NAME is not set: the agent needs to know which pod it runs in');
+  const log = consoleLogger(settings.podName);
+  const agent = new Agent(settings, log);
+  const http = await startHttp(agent, settings.httpPort, '0.0.0.0', extraRoutes);
+  const admin = await startAdminSocket(agent, join(settings.runDir, 'agent.sock'));
+  log.info(
+    `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, lease ${settings.namespace}/${settings.leaseName}, ` +
+      `loop ${settings.loopIntervalMs} ms, renew deadline ${settings.renewDeadlineMs} ms, lease ${settings.leaseDurationMs} ms, policy ${settings.failoverPolicy}`,
+  );
+  agent.start();
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: shutting down`);
+      if (agent.isLeading()) {
+        try {
+          const r = await agent.switchover();
+          log.info(`handed over to ${r.to} (${r.readOnlyMs} ms read-only)`);
+        } catch (err) {
+          log.error(`${(err as Error).message}; stepping down without a handover`);
+          await agent.stepDown(`${signal} with no follower able to take over`);
+        }
+      }
+      await agent.stop();
+      http.close();
+      admin.close();
+      resolve(0);
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+}

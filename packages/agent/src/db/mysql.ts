@@ -1,0 +1,97 @@
+import mysql from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+
+export interface MysqlTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export type DownCause = 'refused' | 'timeout' | 'error';
+
+/** An error from the local server, classified by what it says about the server's health. */
+export class MysqlDown extends Error {
+  constructor(
+    override readonly cause: DownCause,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MysqlDown';
+  }
+}
+
+const REFUSED = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
+const TIMEOUT = new Set(['ETIMEDOUT', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+
+export function classify(err: unknown): MysqlDown {
+  if (err instanceof MysqlDown) return err;
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? '';
+  const cause: DownCause = REFUSED.has(code) ? 'refused' : TIMEOUT.has(code) ? 'timeout' : 'error';
+  return new MysqlDown(cause, `${code || 'error'}: ${e.message ?? String(err)}`);
+}
+
+/**
+ * One lazily (re)connected session to a server. Every statement has a timeout, so a hung server
+ * is reported as such instead of stalling the caller.
+ */
+export class Session {
+  private conn: Connection | null = null;
+  private connecting: Promise<Connection> | null = null;
+
+  constructor(
+    private readonly target: () => MysqlTarget,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private async connection(): Promise<Connection> {
+    if (this.conn) return this.conn;
+    if (!this.connecting) {
+      const t = this.target();
+      this.connecting = mysql
+        .createConnection({ host: t.host, port: t.port, user: t.user, password: t.password, connectTimeout: this.timeoutMs, supportBigNumbers: true, bigNumberStrings: true })
+        .then((c) => {
+          c.on('error', () => this.drop(c));
+          this.conn = c;
+          return c;
+        })
+        .finally(() => {
+          this.connecting = null;
+        });
+    }
+    return this.connecting;
+  }
+
+  private drop(c: Connection): void {
+    if (this.conn === c) this.conn = null;
+    c.destroy();
+  }
+
+  /** Runs one statement; `values` are escaped client-side into `?` placeholders. */
+  async query<T = RowDataPacket[]>(sql: string, values?: unknown[], timeoutMs = this.timeoutMs): Promise<T> {
+    let c: Connection;
+    try {
+      c = await this.connection();
+    } catch (err) {
+      throw classify(err);
+    }
+    try {
+      const [rows] = await c.query({ sql, values, timeout: timeoutMs });
+      return rows as T;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      const fatal = (err as { fatal?: boolean }).fatal;
+      if (fatal || REFUSED.has(code) || TIMEOUT.has(code)) this.drop(c);
+      throw classify(err);
+    }
+  }
+
+  async threadId(): Promise<number> {
+    return (await this.connection()).threadId;
+  }
+
+  close(): void {
+    if (this.conn) this.drop(this.conn);
+  }
+}

@@ -1,0 +1,192 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import { formatGtidPos, mergeGtidPos, parseGtidPos } from './gtid.js';
+import { Session } from './mysql.js';
+
+export interface ReplicationState {
+  sourceHost: string;
+  sourcePort: number;
+  ioRunning: 'Yes' | 'No' | 'Connecting' | string;
+  sqlRunning: 'Yes' | 'No' | string;
+  usingGtid: string;
+  ioPos: string;
+  lastIoErrno: number;
+  lastIoError: string;
+  lastSqlErrno: number;
+  lastSqlError: string;
+  secondsBehind: number | null;
+}
+
+export interface LocalServer {
+  alive: true;
+  readOnly: boolean;
+  binlogPos: string;
+  currentPos: string;
+  slavePos: string;
+  /** What this server has: its binlog plus, on a replica, what the relay log holds and it will apply. */
+  receivedPos: string;
+  semiSyncSource: boolean;
+  semiSyncReplica: boolean;
+  /** Replicas connected to this server's binlog (Binlog Dump threads). */
+  replicasAttached: number;
+  replication: ReplicationState | null;
+}
+
+/** Users whose sessions are never killed when fencing: replication threads and the server's own accounts. */
+const SYSTEM_USERS = ['system user', 'event_scheduler', 'repl', 'mariadb.sys', 'unauthenticated user'];
+
+export async function observeLocal(db: Session): Promise<LocalServer> {
+  const [vars] = await db.query<RowDataPacket[]>(
+    `SELECT @@global.read_only AS ro, @@global.gtid_binlog_pos AS binlog, @@global.gtid_current_pos AS current,
+            @@global.gtid_slave_pos AS slave, @@global.rpl_semi_sync_master_enabled AS ssm,
+            @@global.rpl_semi_sync_slave_enabled AS sss,
+            (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%') AS replicas`,
+  );
+  const slave = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+  const v = vars as RowDataPacket;
+  const s = slave[0];
+  const replication: ReplicationState | null =
+    s && s.Master_Host
+      ? {
+          sourceHost: String(s.Master_Host),
+          sourcePort: Number(s.Master_Port),
+          ioRunning: String(s.Slave_IO_Running),
+          sqlRunning: String(s.Slave_SQL_Running),
+          usingGtid: String(s.Using_Gtid),
+          ioPos: String(s.Gtid_IO_Pos ?? ''),
+          lastIoErrno: Number(s.Last_IO_Errno ?? 0),
+          lastIoError: String(s.Last_IO_Error ?? ''),
+          lastSqlErrno: Number(s.Last_SQL_Errno ?? 0),
+          lastSqlError: String(s.Last_SQL_Error ?? ''),
+          secondsBehind: s.Seconds_Behind_Master === null || s.Seconds_Behind_Master === undefined ? null : Number(s.Seconds_Behind_Master),
+        }
+      : null;
+  const binlogPos = String(v.binlog ?? '');
+  const currentPos = String(v.current ?? '');
+  const slavePos = String(v.slave ?? '');
+  let received = mergeGtidPos(parseGtidPos(binlogPos), parseGtidPos(currentPos));
+  if (replication) received = mergeGtidPos(received, parseGtidPos(replication.ioPos));
+  return {
+    alive: true,
+    readOnly: Number(v.ro) === 1,
+    binlogPos,
+    currentPos,
+    slavePos,
+    receivedPos: formatGtidPos(received),
+    semiSyncSource: Number(v.ssm) === 1,
+    semiSyncReplica: Number(v.sss) === 1,
+    replicasAttached: Number(v.replicas),
+    replication,
+  };
+}
+
+/** Kills every client session except replication, system threads and this one. */
+export async function killClientSessions(db: Session): Promise<number> {
+  const self = await db.threadId();
+  const rows = await db.query<RowDataPacket[]>(
+    `SELECT ID FROM information_schema.PROCESSLIST
+      WHERE ID <> ? AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
+        AND USER NOT IN (${SYSTEM_USERS.map(() => '?').join(',')})`,
+    [self, ...SYSTEM_USERS],
+  );
+  let killed = 0;
+  for (const r of rows) {
+    try {
+      await db.query('KILL CONNECTION ?', [Number(r.ID)]);
+      killed++;
+    } catch {
+      // the session may have ended on its own meanwhile
+    }
+  }
+  return killed;
+}
+
+/**
+ * Fences the server: no client may write once this returns. read_only first (it waits for running
+ * statements, bounded by lock_wait_timeout), then kill sessions so clients reconnect elsewhere.
+ */
+export async function makeReadOnly(db: Session): Promise<void> {
+  try {
+    await db.query('SET SESSION lock_wait_timeout = 1');
+    await db.query('SET GLOBAL read_only = ON');
+  } catch {
+    await killClientSessions(db);
+    await db.query('SET GLOBAL read_only = ON');
+  }
+  await killClientSessions(db);
+}
+
+export async function setSemiSyncSource(db: Session, on: boolean, timeoutMs?: number): Promise<void> {
+  if (on && timeoutMs !== undefined) await db.query('SET GLOBAL rpl_semi_sync_master_timeout = ?', [timeoutMs]);
+  await db.query(`SET GLOBAL rpl_semi_sync_master_enabled = ${on ? 'ON' : 'OFF'}`);
+}
+
+/**
+ * Applies what the relay log holds, then stops replicating for good. Returns false when the relay log
+ * was not applied within `timeoutMs` (replication is left running).
+ */
+export async function finishReplication(db: Session, timeoutMs: number): Promise<boolean> {
+  const status = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+  const s = status[0];
+  if (s && s.Master_Host) {
+    await db.query('STOP SLAVE IO_THREAD');
+    const after = (await db.query<RowDataPacket[]>('SHOW SLAVE STATUS'))[0];
+    const ioPos = String(after?.Gtid_IO_Pos ?? '');
+    if (ioPos !== '' && String(after?.Slave_SQL_Running) === 'Yes') {
+      const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [ioPos, timeoutMs / 1000], timeoutMs + 1000);
+      if (Number((w as RowDataPacket).r) !== 0) {
+        await db.query('START SLAVE IO_THREAD');
+        return false;
+      }
+    }
+    await db.query('STOP SLAVE');
+    await db.query('RESET SLAVE ALL');
+  }
+  return true;
+}
+
+/** Makes this server the writable source. */
+export async function becomeWritable(db: Session, semiSyncTimeoutMs: number): Promise<void> {
+  await db.query('SET GLOBAL rpl_semi_sync_slave_enabled = OFF');
+  await db.query('SET GLOBAL rpl_semi_sync_master_timeout = ?', [semiSyncTimeoutMs]);
+  await db.query('SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC');
+  await db.query('SET GLOBAL read_only = OFF');
+}
+
+export interface SourceAddress {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+/**
+ * Points replication at a new source from this server's own history: gtid_slave_pos is taken from
+ * the binlog (which, with log_slave_updates, holds everything applied here, including a former
+ * leader's own writes), so the source sends exactly what is missing.
+ */
+export async function replicateFrom(db: Session, src: SourceAddress): Promise<void> {
+  await db.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
+  await db.query('STOP SLAVE');
+  await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
+  await db.query(
+    'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1',
+    [src.host, src.port, src.user, src.password],
+  );
+  await db.query('SET GLOBAL rpl_semi_sync_slave_enabled = ON');
+  await db.query('START SLAVE');
+}
+
+export async function startReplication(db: Session): Promise<void> {
+  await db.query('SET GLOBAL rpl_semi_sync_slave_enabled = ON');
+  await db.query('START SLAVE');
+}
+
+export async function stopReplication(db: Session): Promise<void> {
+  await db.query('STOP SLAVE');
+}
+
+/** Waits until this server has applied `pos`; false on timeout. */
+export async function waitApplied(db: Session, pos: string, timeoutMs: number): Promise<boolean> {
+  const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [pos, timeoutMs / 1000], timeoutMs + 1000);
+  return Number((w as RowDataPacket).r) === 0;
+}

@@ -1,0 +1,576 @@
+import { performance } from 'node:perf_hooks';
+import { gtidAtLeast, gtidEqual, parseGtidPos } from '../db/gtid.js';
+import { MysqlDown, Session, classify } from '../db/mysql.js';
+import {
+  becomeWritable,
+  finishReplication,
+  makeReadOnly,
+  observeLocal,
+  replicateFrom,
+  setSemiSyncSource,
+  startReplication,
+  stopReplication,
+  waitApplied,
+  type LocalServer,
+} from '../db/ops.js';
+import { Kube, LeaseConflict, type LeaseRecord } from '../kube/client.js';
+import { readSecret } from '../settings/secrets.js';
+import { podOrdinal, type AgentSettings } from '../settings/settings.js';
+import { decide, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { fetchStatus, nudge, peerAddress, waitPeerApplied } from './peers.js';
+import type { AgentStatus } from './status.js';
+
+/** Replication errors that mean this server's history is not a prefix of the source's. */
+const DIVERGED_ERRNOS = new Set([1236, 1950]);
+
+export interface SwitchoverResult {
+  from: string;
+  to: string;
+  readOnlyMs: number;
+}
+
+/**
+ * The HA loop of one pod: observe (own mysqld, the Lease, the peers), decide (a pure function),
+ * act. Every cycle, the switchover and the renew watchdog run one at a time.
+ */
+export class Agent {
+  readonly metrics = new Metrics();
+  private readonly db: Session;
+  /** A second session, so fencing never queues behind a statement stuck on the loop's session. */
+  private readonly fenceDb: Session;
+  private readonly kube: Kube;
+  private readonly ordinal: number;
+  private readonly kubeTimeoutMs: number;
+  private readonly peerTimeoutMs: number;
+
+  private leading = false;
+  private lastRenewStart: number | null = null;
+  private lease: LeaseRecord | null = null;
+  private leaseReadable = false;
+  private seenRv = '';
+  private seenAt = 0;
+  /** Sticky: the leader rejected this server's history (error 1236). */
+  private diverged: string | null = null;
+  /** This cycle's reason to refuse replication, from the position check before connecting. */
+  private refusal: string | null = null;
+  private lastReason = '';
+  private lastReasonKey = '';
+  private decisionSince = new Date();
+  private labelled: 'leader' | 'follower' | null = null;
+  private waitingFor: string[] = [];
+  private local: LocalServer | null = null;
+  private localError: string | null = null;
+  private peers: string[] = [];
+  private peersListedAt = -Infinity;
+  private lastEventKey = '';
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly s: AgentSettings,
+    private readonly log: Logger,
+    kube?: Kube,
+  ) {
+    this.ordinal = podOrdinal(s.podName);
+    this.kubeTimeoutMs = Math.max(200, Math.min(2 * s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2)));
+    this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
+    const target = () => ({ host: s.mysqlHost, port: s.mysqlPort, user: 'root', password: readSecret(s.secretsDir, 'root-password') });
+    const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
+    this.db = new Session(target, dbTimeout);
+    this.fenceDb = new Session(target, dbTimeout);
+    this.kube =
+      kube ??
+      new Kube({
+        namespace: s.namespace,
+        leaseName: s.leaseName,
+        leaseDurationMs: s.leaseDurationMs,
+        timeoutMs: this.kubeTimeoutMs,
+        kubeApiUrl: s.kubeApiUrl,
+        kubeTokenFile: s.kubeTokenFile,
+        podName: s.podName,
+      });
+    this.metrics.setRole('none');
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  start(): void {
+    const loop = async () => {
+      while (!this.stopped) {
+        const began = performance.now();
+        try {
+          await this.exclusive(() => this.cycle());
+        } catch (err) {
+          this.log.error(`cycle failed: ${(err as Error).message}`);
+        }
+        const rest = Math.max(0, this.s.loopIntervalMs - (performance.now() - began));
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timer = setTimeout(resolve, rest);
+        });
+        this.wake = null;
+      }
+    };
+    void loop();
+    this.watchdog = setInterval(() => void this.checkRenewDeadline(), Math.max(50, Math.floor(this.s.loopIntervalMs / 5)));
+  }
+
+  /** Runs the next cycle now (a peer released the Lease or handed it over). */
+  nudge(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.nudge();
+    await this.lock;
+    this.db.close();
+    this.fenceDb.close();
+  }
+
+  /**
+   * Independent of the loop (which may be waiting on a slow API call): a holder that has not renewed
+   * within renewDeadlineMs - loopIntervalMs makes its server read-only right away.
+   */
+  private async checkRenewDeadline(): Promise<void> {
+    if (!this.leading || this.lastRenewStart === null) return;
+    const since = Math.round(performance.now() - this.lastRenewStart);
+    if (since < this.stepDownAfterMs()) return;
+    this.leading = false;
+    this.setDecision(`could not renew the lease for ${since} ms; read-only before anyone else may take it`);
+    this.metrics.setRole('none');
+    try {
+      await makeReadOnly(this.fenceDb);
+    } catch (err) {
+      this.log.error(`fencing after the renew deadline failed: ${(err as Error).message}`);
+    }
+    this.emit('Warning', 'Demoted', `could not renew the lease for ${since} ms; now read-only`);
+  }
+
+  private stepDownAfterMs(): number {
+    return this.s.renewDeadlineMs - this.s.loopIntervalMs;
+  }
+
+  private selfAddress(): string {
+    const a = peerAddress(this.s, this.s.podName);
+    return `${a.host}:${a.mysqlPort}`;
+  }
+
+  private async peerNames(): Promise<string[]> {
+    const configured = Object.keys(this.s.peerAddresses);
+    if (configured.length > 0) return configured.filter((p) => p !== this.s.podName);
+    if (performance.now() - this.peersListedAt > 10_000) {
+      try {
+        this.peers = (await this.kube.listPods(`app.kubernetes.io/instance=${this.s.cluster}`)).filter((p) => p !== this.s.podName);
+        this.peersListedAt = performance.now();
+      } catch {
+        // keep the last list; a peer list only changes when the StatefulSet is scaled
+      }
+    }
+    return this.peers;
+  }
+
+  private async observe(): Promise<Observation> {
+    const names = await this.peerNames();
+    const [local, lease, statuses] = await Promise.all([
+      observeLocal(this.db).then(
+        (l) => ({ ok: true as const, l }),
+        (e) => ({ ok: false as const, e: classify(e) }),
+      ),
+      this.kube.getLease().then(
+        (l) => ({ ok: true as const, l }),
+        () => ({ ok: false as const }),
+      ),
+      Promise.all(names.map(async (n) => ({ name: n, status: await fetchStatus(peerAddress(this.s, n), this.peerTimeoutMs) }))),
+    ]);
+
+    const now = performance.now();
+    this.leaseReadable = lease.ok;
+    if (lease.ok) {
+      this.lease = lease.l;
+      const rv = lease.l?.resourceVersion ?? '';
+      if (rv !== this.seenRv) {
+        this.seenRv = rv;
+        this.seenAt = now;
+      }
+    }
+    const holder = this.lease?.holder ?? '';
+
+    let localView: LocalView;
+    if (local.ok) {
+      this.local = local.l;
+      this.localError = null;
+      const r = local.l.replication;
+      const rejected = r && (DIVERGED_ERRNOS.has(r.lastIoErrno) || DIVERGED_ERRNOS.has(r.lastSqlErrno)) ? r : null;
+      localView = {
+        up: true,
+        readOnly: local.l.readOnly,
+        receivedPos: local.l.receivedPos,
+        source: r ? `${r.sourceHost}:${r.sourcePort}` : null,
+        replicating: !!r && (r.ioRunning === 'Yes' || r.ioRunning === 'Connecting') && r.sqlRunning === 'Yes',
+        sourceRejected: rejected
+          ? `the leader's binlog does not hold this server's history (error ${rejected.lastIoErrno || rejected.lastSqlErrno}: ${rejected.lastIoError || rejected.lastSqlError})`
+          : null,
+      };
+      if (localView.sourceRejected && !this.diverged) this.diverged = localView.sourceRejected;
+    } else {
+      this.local = null;
+      this.localError = local.e.message;
+      localView = { up: false, cause: local.e.cause, error: local.e.message };
+    }
+
+    const peers: PeerView[] = statuses.map(({ name, status }) => {
+      const a = peerAddress(this.s, name);
+      return {
+        name,
+        ordinal: podOrdinal(name),
+        reachable: status !== null,
+        mysqlUp: status?.mysql.up ?? false,
+        receivedPos: status?.mysql.receivedPos ?? '',
+        diverged: status?.diverged != null,
+        apiReachable: status?.leaseReadable ?? false,
+        mysqlAddress: `${a.host}:${a.mysqlPort}`,
+      };
+    });
+
+    return {
+      self: this.s.podName,
+      ordinal: this.ordinal,
+      policy: this.s.failoverPolicy,
+      leading: this.leading,
+      local: localView,
+      lease: {
+        readable: lease.ok,
+        holder,
+        lastHolder: this.lease?.lastHolder ?? '',
+        expired: holder !== '' && now - this.seenAt > this.s.leaseDurationMs,
+      },
+      sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
+      stepDownAfterMs: this.stepDownAfterMs(),
+      peers,
+      diverged: this.diverged,
+    };
+  }
+
+  private async cycle(): Promise<void> {
+    const o = await this.observe();
+    const d = decide(o);
+    this.setDecision(d.reason);
+    this.waitingFor = d.action.kind === 'wait' ? d.action.blockedBy : [];
+    this.refusal = d.action.kind === 'refuse' ? d.action.reason : null;
+    this.metrics.electionBlocked.set(this.waitingFor.length > 0 ? 1 : 0);
+    try {
+      await this.act(d, o);
+    } catch (err) {
+      const e = err instanceof MysqlDown ? err.message : (err as Error).message;
+      this.setDecision(`${d.reason}; failed: ${e}`);
+    }
+    this.metrics.diverged.set(this.diverged || this.refusal ? 1 : 0);
+    const lag = this.local?.replication?.secondsBehind;
+    this.metrics.lag.set(lag === null || lag === undefined ? -1 : lag);
+    this.metrics.setRole(this.leading ? 'leader' : this.local?.replication ? 'follower' : 'none');
+  }
+
+  private setDecision(reason: string): void {
+    this.lastReason = reason;
+    // Numbers (milliseconds, positions) change every cycle; the sentence around them is the decision.
+    const key = reason.replace(/\d+/g, '#');
+    if (key !== this.lastReasonKey) {
+      this.lastReasonKey = key;
+      this.decisionSince = new Date();
+      this.log.info(reason);
+    }
+  }
+
+  private emit(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.kube.event(type, reason, message).catch((err: Error) => this.log.error(`event ${reason} not recorded: ${err.message}`));
+  }
+
+  /** An Event for a state this pod entered, once per entry rather than once per cycle. */
+  private emitOnce(key: string, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (key === this.lastEventKey) return;
+    this.lastEventKey = key;
+    this.emit(type, reason, message);
+  }
+
+  private async act(d: Decision, o: Observation): Promise<void> {
+    const a: Action = d.action;
+    switch (a.kind) {
+      case 'lead':
+        return this.lead(o);
+      case 'hold':
+        return;
+      case 'promote':
+        return this.promote(a.take, a.risk, o);
+      case 'demote':
+        return this.demote(a.release, d.reason);
+      case 'follow':
+        return this.follow(a.leader, a.address, a.reconfigure);
+      case 'refuse':
+        await this.ensureReadOnly();
+        if (this.local?.replication && (this.local.replication.ioRunning !== 'No' || this.local.replication.sqlRunning !== 'No')) {
+          await stopReplication(this.db);
+        }
+        this.emitOnce(`diverged:${a.reason}`, 'Warning', 'Diverged', `refusing to replicate and staying read-only: ${a.reason}`);
+        return;
+      case 'wait':
+        if (o.local.up) await this.ensureReadOnly();
+        if (a.blockedBy.length > 0) this.emitOnce(`wait:${a.blockedBy.join(',')}`, 'Warning', 'ElectionBlocked', d.reason);
+        return;
+    }
+  }
+
+  private async ensureReadOnly(): Promise<void> {
+    if (this.local && !this.local.readOnly) await makeReadOnly(this.fenceDb);
+  }
+
+  private async renew(): Promise<boolean> {
+    const start = performance.now();
+    try {
+      this.lease = await this.kube.writeLease(this.lease, this.s.podName);
+      this.seenRv = this.lease.resourceVersion;
+      this.seenAt = performance.now();
+      this.lastRenewStart = start;
+      return true;
+    } catch (err) {
+      this.metrics.renewFailures.inc();
+      if (!(err instanceof LeaseConflict)) this.log.error(`lease renew failed: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  private async lead(o: Observation): Promise<void> {
+    await this.renew();
+    if (!this.leading || !this.local) return;
+    if (this.local.readOnly) await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
+    // Semi-sync only once a replica is attached: with none, the first commit would wait out the
+    // timeout and then silently fall back to asynchronous replication.
+    if (this.local.replicasAttached > 0 && !this.local.semiSyncSource) {
+      await setSemiSyncSource(this.db, true, this.s.semiSyncTimeoutMs);
+      this.log.info(`a replica is attached; semi-sync source side on (timeout ${this.s.semiSyncTimeoutMs} ms)`);
+    }
+    if (this.labelled !== 'leader') await this.labelLeader(o);
+  }
+
+  /** Fences routing: every other pod is labelled follower before this one is labelled leader. */
+  private async labelLeader(o: Observation): Promise<void> {
+    for (const p of o.peers) {
+      try {
+        await this.kube.labelRole(p.name, 'follower');
+      } catch (err) {
+        if ((err as { code?: number }).code !== 404) throw err;
+      }
+    }
+    await this.kube.labelRole(this.s.podName, 'leader');
+    this.labelled = 'leader';
+  }
+
+  private async promote(take: boolean, risk: string | null, o: Observation): Promise<void> {
+    const began = performance.now();
+    if (!(await this.renew())) {
+      this.setDecision(take ? 'another pod took the lease first; following it next cycle' : 'could not renew the lease handed to me; retrying');
+      return;
+    }
+    const budget = this.stepDownAfterMs() - Math.round(performance.now() - (this.lastRenewStart ?? began)) - this.s.loopIntervalMs;
+    if (!(await finishReplication(this.db, Math.max(100, budget)))) {
+      this.setDecision('holding the lease while the relay log is applied; promoting once it is');
+      return;
+    }
+    await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
+    this.leading = true;
+    this.labelled = null;
+    const seconds = (performance.now() - began) / 1000;
+    this.metrics.failovers.inc({ kind: take ? 'election' : 'handover' });
+    this.metrics.lastFailover.set(seconds);
+    this.metrics.setRole('leader');
+    const msg = `promoted to leader in ${Math.round(seconds * 1000)} ms (${take ? 'election' : 'handover'})${risk ? `; ${risk}` : ''}`;
+    this.log.info(msg);
+    this.emitOnce(`leader:${this.lease?.resourceVersion}`, risk ? 'Warning' : 'Normal', 'Promoted', msg);
+    const local = await observeLocal(this.db);
+    this.local = local;
+    if (local.replicasAttached > 0) await setSemiSyncSource(this.db, true, this.s.semiSyncTimeoutMs);
+    await this.labelLeader(o);
+  }
+
+  private async demote(release: boolean, why: string): Promise<void> {
+    this.leading = false;
+    this.metrics.setRole('none');
+    try {
+      await makeReadOnly(this.fenceDb);
+      await setSemiSyncSource(this.fenceDb, false);
+    } catch (err) {
+      if (!(err instanceof MysqlDown && err.cause === 'refused')) this.log.error(`fencing failed: ${(err as Error).message}`);
+    }
+    if (release && this.lease && this.lease.holder === this.s.podName) {
+      try {
+        this.lease = await this.kube.writeLease(this.lease, '', this.s.podName);
+        await Promise.all((await this.peerNames()).map((p) => nudge(peerAddress(this.s, p), this.peerTimeoutMs)));
+      } catch (err) {
+        this.log.error(`lease release failed (it will expire): ${(err as Error).message}`);
+      }
+    }
+    this.emit('Warning', 'Demoted', why);
+    this.lastEventKey = '';
+    try {
+      await this.kube.labelRole(this.s.podName, 'follower');
+      this.labelled = 'follower';
+    } catch {
+      this.labelled = null;
+    }
+  }
+
+  private async follow(leader: string, address: string, reconfigure: boolean): Promise<void> {
+    await this.ensureReadOnly();
+    if (this.local?.semiSyncSource) await setSemiSyncSource(this.db, false);
+    if (reconfigure) {
+      const a = peerAddress(this.s, leader);
+      await replicateFrom(this.db, { host: a.host, port: a.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') });
+      this.emitOnce(`follow:${leader}`, 'Normal', 'Following', `replicating from ${leader} (${address})`);
+    } else if (!this.local?.replication || this.local.replication.ioRunning === 'No' || this.local.replication.sqlRunning === 'No') {
+      await startReplication(this.db);
+    } else {
+      this.emitOnce(`follow:${leader}`, 'Normal', 'Following', `replicating from ${leader} (${address})`);
+    }
+    if (this.labelled !== 'follower') {
+      await this.kube.labelRole(this.s.podName, 'follower');
+      this.labelled = 'follower';
+    }
+  }
+
+  /** Waits (bounded) until the local server has applied `gtid`: the switchover target's side. */
+  async waitApplied(gtid: string, timeoutMs: number): Promise<boolean> {
+    return waitApplied(this.fenceDb, gtid, Math.min(timeoutMs, 10_000));
+  }
+
+  /**
+   * Planned handover: read-only here, wait until the target has applied everything, then hand the
+   * Lease to it by CAS. On any failure before the handover this pod becomes writable again.
+   */
+  switchover(to?: string): Promise<SwitchoverResult> {
+    return this.exclusive(() => this.doSwitchover(to));
+  }
+
+  private async doSwitchover(to?: string): Promise<SwitchoverResult> {
+    if (!this.leading) throw new Error(`${this.s.podName} is not the leader (the lease holder is ${this.lease?.holder || 'nobody'})`);
+    const o = await this.observe();
+    const candidates = o.peers.filter((p) => p.reachable && p.mysqlUp && !p.diverged && p.apiReachable);
+    let target: PeerView | undefined;
+    if (to) {
+      target = o.peers.find((p) => p.name === to);
+      if (!target) throw new Error(`${to} is not a peer of ${this.s.podName} (peers: ${o.peers.map((p) => p.name).join(', ') || 'none'})`);
+      if (!candidates.includes(target)) throw new Error(`${to} cannot take over: its agent or mysqld is not answering, it cannot reach the API, or it diverged`);
+    } else {
+      target = candidates.sort((x, y) => {
+        const a = parseGtidPos(x.receivedPos);
+        const b = parseGtidPos(y.receivedPos);
+        if (gtidEqual(a, b)) return x.ordinal - y.ordinal;
+        return gtidAtLeast(a, b) ? -1 : 1;
+      })[0];
+      if (!target) throw new Error('no follower can take over: none is reachable, healthy and able to reach the API');
+    }
+    if (!(await this.renew())) throw new Error('could not renew the lease before the switchover');
+    const deadline = (this.lastRenewStart ?? performance.now()) + this.stepDownAfterMs() - this.s.loopIntervalMs;
+    this.emit('Normal', 'SwitchoverStarted', `handing the leader role to ${target.name}`);
+    const t0 = performance.now();
+    this.leading = false;
+    await makeReadOnly(this.fenceDb);
+    const [row] = await this.db.query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
+    const position = String(row?.pos ?? '');
+    const addr = peerAddress(this.s, target.name);
+    const applied = await waitPeerApplied(addr, position, Math.max(100, Math.round(deadline - performance.now())));
+    const undo = async (why: string): Promise<never> => {
+      await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
+      this.leading = true;
+      this.emit('Warning', 'SwitchoverFailed', `${why}; still the leader`);
+      throw new Error(`switchover to ${target.name} failed: ${why}; ${this.s.podName} is still the leader`);
+    };
+    if (!applied) await undo(`${target.name} did not apply ${position} in time`);
+    if (performance.now() > deadline + this.s.loopIntervalMs) await undo('the renew deadline came first');
+    try {
+      this.lease = await this.kube.writeLease(this.lease, target.name);
+    } catch (err) {
+      if (err instanceof LeaseConflict) throw new Error('the Lease changed during the switchover; this pod stays read-only');
+      await undo(`handing over the Lease failed: ${(err as Error).message}`);
+    }
+    await nudge(addr, this.peerTimeoutMs);
+    const readOnlyMs = Math.round(performance.now() - t0);
+    await setSemiSyncSource(this.fenceDb, false).catch(() => undefined);
+    this.setDecision(`handed the lease to ${target.name}; following it`);
+    this.emit('Normal', 'SwitchoverCompleted', `${target.name} now holds the lease (${readOnlyMs} ms read-only here)`);
+    this.kube.labelRole(this.s.podName, 'follower').then(
+      () => (this.labelled = 'follower'),
+      () => (this.labelled = null),
+    );
+    return { from: this.s.podName, to: target.name, readOnlyMs };
+  }
+
+  /** Read-only and Lease released, for a leader that is shutting down with no follower to hand over to. */
+  stepDown(why: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.leading) await this.demote(true, why);
+    });
+  }
+
+  isLeading(): boolean {
+    return this.leading;
+  }
+
+  ready(): boolean {
+    const l = this.local;
+    if (!l) return false;
+    if (this.leading) return this.lease?.holder === this.s.podName && !l.readOnly;
+    const r = l.replication;
+    if (!r || !this.lease?.holder) return false;
+    const leader = peerAddress(this.s, this.lease.holder);
+    return (
+      `${r.sourceHost}:${r.sourcePort}` === `${leader.host}:${leader.mysqlPort}` &&
+      r.ioRunning === 'Yes' &&
+      r.sqlRunning === 'Yes' &&
+      r.secondsBehind !== null &&
+      r.secondsBehind <= this.s.maxLagSeconds
+    );
+  }
+
+  status(): AgentStatus {
+    const l = this.local;
+    const r = l?.replication ?? null;
+    return {
+      pod: this.s.podName,
+      role: this.leading ? 'leader' : r ? 'follower' : 'none',
+      leaseHolder: this.lease?.holder ?? '',
+      leaseReadable: this.leaseReadable,
+      mysql: {
+        up: l !== null,
+        error: this.localError,
+        address: this.selfAddress(),
+        readOnly: l ? l.readOnly : null,
+        binlogPos: l?.binlogPos ?? '',
+        currentPos: l?.currentPos ?? '',
+        receivedPos: l?.receivedPos ?? '',
+        semiSyncSource: l?.semiSyncSource ?? false,
+        semiSyncReplica: l?.semiSyncReplica ?? false,
+        replicasAttached: l?.replicasAttached ?? 0,
+      },
+      replication: r ? { ...r, source: `${r.sourceHost}:${r.sourcePort}` } : null,
+      lagSeconds: r?.secondsBehind ?? null,
+      decision: this.lastReason,
+      decisionSince: this.decisionSince.toISOString(),
+      waitingFor: this.waitingFor,
+      diverged: this.diverged ?? this.refusal,
+      failoverPolicy: this.s.failoverPolicy,
+      clone: null,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+}

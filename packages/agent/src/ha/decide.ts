@@ -1,0 +1,170 @@
+import { divergence, gtidAtLeast, gtidEqual, parseGtidPos, type GtidPos } from '../db/gtid.js';
+import type { FailoverPolicy } from '../settings/settings.js';
+
+/** What the local server looks like this cycle; `down` when it did not answer. */
+export type LocalView =
+  | { up: false; cause: 'refused' | 'timeout' | 'error'; error: string }
+  | {
+      up: true;
+      readOnly: boolean;
+      /** Everything this server has or will apply (binlog + relay log). */
+      receivedPos: string;
+      /** Replication source `host:port` when configured. */
+      source: string | null;
+      replicating: boolean;
+      /** Replication stopped on error 1236: the source's binlog does not hold this server's history. */
+      sourceRejected: string | null;
+    };
+
+export interface LeaseView {
+  /** False when the API could not be read this cycle. */
+  readable: boolean;
+  holder: string;
+  lastHolder: string;
+  /** Nobody renewed it for a full lease duration, as measured by this agent's own clock. */
+  expired: boolean;
+}
+
+export interface PeerView {
+  name: string;
+  ordinal: number;
+  /** Its agent answered /status. */
+  reachable: boolean;
+  mysqlUp: boolean;
+  receivedPos: string;
+  diverged: boolean;
+  /** Its agent could read the Lease on its last cycle (a peer cut off from the API cannot promote). */
+  apiReachable: boolean;
+  /** `host:port` of its mysqld, as followers point replication at it. */
+  mysqlAddress: string;
+}
+
+export interface Observation {
+  self: string;
+  ordinal: number;
+  policy: FailoverPolicy;
+  /** This agent has made its server the writable leader and not stepped down since. */
+  leading: boolean;
+  local: LocalView;
+  lease: LeaseView;
+  /** Milliseconds since the start of the last successful renew, when leading. */
+  sinceRenewMs: number | null;
+  /** When this agent must stop renewing and step down (renewDeadlineMs - loopIntervalMs). */
+  stepDownAfterMs: number;
+  peers: PeerView[];
+  /** Set for good once the source rejected this server's history; cleared only by a new datadir. */
+  diverged: string | null;
+}
+
+export type Action =
+  | { kind: 'lead' }
+  | { kind: 'hold' }
+  | { kind: 'promote'; take: boolean; risk: string | null }
+  | { kind: 'demote'; release: boolean }
+  | { kind: 'follow'; leader: string; address: string; reconfigure: boolean }
+  | { kind: 'refuse'; reason: string }
+  | { kind: 'wait'; blockedBy: string[] };
+
+export interface Decision {
+  action: Action;
+  /** One sentence in plain words, logged when it changes and shown in /status. */
+  reason: string;
+}
+
+function pos(p: GtidPos | string): string {
+  const s = typeof p === 'string' ? p : [...p.values()].map((g) => `${g.domain}-${g.server}-${g.seq}`).join(',');
+  return s === '' ? 'empty' : s;
+}
+
+/** Observation -> one action and why. Pure: the loop does the I/O. */
+export function decide(o: Observation): Decision {
+  const holdsLease = o.lease.readable && o.lease.holder === o.self;
+
+  if (o.leading) {
+    if (!o.local.up) {
+      if (o.local.cause === 'refused') {
+        return { action: { kind: 'demote', release: true }, reason: `my mysqld is down (${o.local.error}); releasing the lease so a follower takes over now` };
+      }
+      return { action: { kind: 'demote', release: false }, reason: `my mysqld does not answer (${o.local.error}); stepping down and letting the lease expire` };
+    }
+    if (o.sinceRenewMs !== null && o.sinceRenewMs >= o.stepDownAfterMs) {
+      return { action: { kind: 'demote', release: false }, reason: `could not renew the lease for ${o.sinceRenewMs} ms; read-only before anyone else may take it` };
+    }
+    if (!o.lease.readable) {
+      return { action: { kind: 'hold' }, reason: `cannot reach the API (${o.sinceRenewMs ?? 0} ms since the last renew); still leader until ${o.stepDownAfterMs} ms` };
+    }
+    if (!holdsLease) {
+      return { action: { kind: 'demote', release: false }, reason: o.lease.holder ? `${o.lease.holder} holds the lease now; stepping down` : 'the lease is no longer mine; stepping down' };
+    }
+    return { action: { kind: 'lead' }, reason: 'I hold the lease, renewed' };
+  }
+
+  if (o.diverged) return { action: { kind: 'refuse', reason: o.diverged }, reason: `refusing to replicate: ${o.diverged}` };
+  if (!o.local.up) return { action: { kind: 'wait', blockedBy: [] }, reason: `my mysqld is not answering (${o.local.error}); not a candidate` };
+  if (o.local.sourceRejected) {
+    return { action: { kind: 'refuse', reason: o.local.sourceRejected }, reason: `refusing to replicate: ${o.local.sourceRejected}` };
+  }
+  if (!o.lease.readable) return { action: { kind: 'wait', blockedBy: [] }, reason: 'cannot reach the API; read-only, keeping replication as it is' };
+
+  if (holdsLease) {
+    return { action: { kind: 'promote', take: false, risk: null }, reason: 'the lease was handed to me; promoting' };
+  }
+
+  if (o.lease.holder && !o.lease.expired) return follow(o);
+  return elect(o);
+}
+
+function follow(o: Observation): Decision {
+  const leader = o.lease.holder;
+  const peer = o.peers.find((p) => p.name === leader);
+  if (!peer) return { action: { kind: 'wait', blockedBy: [leader] }, reason: `${leader} holds the lease but is not a known peer; waiting` };
+  const local = o.local as Extract<LocalView, { up: true }>;
+  const following = local.source === peer.mysqlAddress;
+  if (following && local.replicating) {
+    return { action: { kind: 'follow', leader, address: peer.mysqlAddress, reconfigure: false }, reason: `following ${leader}` };
+  }
+  if (!following) {
+    if (!peer.reachable || !peer.mysqlUp) {
+      return { action: { kind: 'wait', blockedBy: [leader] }, reason: `${leader} holds the lease but its position is unknown; waiting before following it` };
+    }
+    const why = divergence(parseGtidPos(local.receivedPos), parseGtidPos(peer.receivedPos));
+    if (why) return { action: { kind: 'refuse', reason: why }, reason: `refusing to replicate from ${leader}: ${why}` };
+  }
+  return { action: { kind: 'follow', leader, address: peer.mysqlAddress, reconfigure: !following }, reason: following ? `restarting replication from ${leader}` : `${leader} holds the lease; replicating from it` };
+}
+
+function elect(o: Observation): Decision {
+  const local = o.local as Extract<LocalView, { up: true }>;
+  const mine = parseGtidPos(local.receivedPos);
+  const state = o.lease.holder ? `lease of ${o.lease.holder} expired` : 'lease free';
+  // The last holder's unreplicated tail was never acknowledged (semi-sync put every acknowledged
+  // write on a follower), so the election is among the others.
+  const others = o.peers.filter((p) => p.name !== o.lease.lastHolder && p.name !== o.self);
+  const unseen = others.filter((p) => !p.reachable || !p.mysqlUp).map((p) => p.name);
+  const seen = others.filter((p) => p.reachable && p.mysqlUp && !p.diverged);
+  let risk: string | null = null;
+  if (unseen.length > 0) {
+    if (o.policy === 'safe') {
+      return {
+        action: { kind: 'wait', blockedBy: unseen },
+        reason: `${state}; cannot see ${unseen.join(', ')}, waiting: an acknowledged write may be only there`,
+      };
+    }
+    risk = `promoting without ${unseen.join(', ')} (failoverPolicy available): a write acknowledged only there would be lost`;
+  }
+  for (const p of seen) {
+    const theirs = parseGtidPos(p.receivedPos);
+    if (!gtidAtLeast(mine, theirs)) {
+      return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; ${p.name} is more advanced (${pos(theirs)} vs my ${pos(mine)}), it should promote` };
+    }
+  }
+  const better = seen.find((p) => p.apiReachable && p.ordinal < o.ordinal && gtidEqual(mine, parseGtidPos(p.receivedPos)));
+  if (better) {
+    return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; ${better.name} is as advanced and has a lower ordinal, it should promote` };
+  }
+  const n = seen.length + 1;
+  return {
+    action: { kind: 'promote', take: true, risk },
+    reason: `${state}, I am the most advanced of ${n} reachable, promoting${risk ? `; ${risk}` : ''}`,
+  };
+}

@@ -1,0 +1,21 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The agent's Prometheus metrics; docs/ha.md says what each one means. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly role = new Gauge({ name: 'mysqlha_role', help: '1 for the role this pod plays now (leader, follower or none), 0 for the others', labelNames: ['role'], registers: [this.registry] });
+  readonly failovers = new Counter({ name: 'mysqlha_failovers_total', help: 'Promotions of this pod to leader (elections and planned switchovers)', labelNames: ['kind'], registers: [this.registry] });
+  readonly lastFailover = new Gauge({ name: 'mysqlha_last_failover_seconds', help: 'Seconds the last promotion of this pod took, from taking the Lease to writable', registers: [this.registry] });
+  readonly lag = new Gauge({ name: 'mysqlha_replication_lag_seconds', help: 'Seconds_Behind_Master of this follower (-1 when not replicating)', registers: [this.registry] });
+  readonly renewFailures = new Counter({ name: 'mysqlha_lease_renew_failures_total', help: 'Lease renewals by this holder that failed or were refused', registers: [this.registry] });
+  readonly diverged = new Gauge({ name: 'mysqlha_diverged', help: '1 when this server holds transactions the leader does not have and refuses to replicate', registers: [this.registry] });
+  readonly electionBlocked = new Gauge({ name: 'mysqlha_election_blocked', help: '1 while an election waits for an unreachable peer that may hold an acknowledged write (failoverPolicy safe)', registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'mysqlha_agent_' });
+  }
+
+  setRole(role: 'leader' | 'follower' | 'none'): void {
+    for (const r of ['leader', 'follower', 'none']) this.role.set({ role: r }, r === role ? 1 : 0);
+  }
+}

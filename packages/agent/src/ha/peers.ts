@@ -1,0 +1,39 @@
+import type { AgentSettings, PeerAddress } from '../settings/settings.js';
+import type { AgentStatus } from './status.js';
+
+/** Where a pod's mysqld and agent listen: from peerAddresses, else the headless Service's DNS name. */
+export function peerAddress(s: AgentSettings, pod: string): PeerAddress {
+  const known = s.peerAddresses[pod];
+  if (known) return known;
+  return { host: `${pod}.${s.headlessService}.${s.namespace}.svc`, mysqlPort: s.mysqlPort, httpPort: s.httpPort, clonePort: s.clonePort };
+}
+
+export async function fetchStatus(addr: PeerAddress, timeoutMs: number): Promise<AgentStatus | null> {
+  try {
+    const res = await fetch(`http://${addr.host}:${addr.httpPort}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return null;
+    return (await res.json()) as AgentStatus;
+  } catch {
+    return null;
+  }
+}
+
+/** Asks a peer's agent to run its loop now instead of at its next tick. */
+export async function nudge(addr: PeerAddress, timeoutMs: number): Promise<void> {
+  try {
+    await fetch(`http://${addr.host}:${addr.httpPort}/cycle`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+  } catch {
+    // a nudge only saves time; the peer's own loop gets there anyway
+  }
+}
+
+/** Asks a peer to wait until its server has applied `gtid`; true once it has. */
+export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const url = `http://${addr.host}:${addr.httpPort}/wait-applied?gtid=${encodeURIComponent(gtid)}&timeoutMs=${timeoutMs}`;
+    const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(timeoutMs + 1000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,33 @@
+import type { ReplicationState } from '../db/ops.js';
+
+/** The agent's /status document, also what peers read to elect a leader. */
+export interface AgentStatus {
+  pod: string;
+  role: 'leader' | 'follower' | 'none';
+  leaseHolder: string;
+  /** This agent could read the Lease on its last cycle. */
+  leaseReadable: boolean;
+  mysql: {
+    up: boolean;
+    error: string | null;
+    address: string;
+    readOnly: boolean | null;
+    binlogPos: string;
+    currentPos: string;
+    receivedPos: string;
+    semiSyncSource: boolean;
+    semiSyncReplica: boolean;
+    replicasAttached: number;
+  };
+  replication: (ReplicationState & { source: string }) | null;
+  lagSeconds: number | null;
+  decision: string;
+  decisionSince: string;
+  /** Pods an election waits for (failoverPolicy safe). */
+  waitingFor: string[];
+  diverged: string | null;
+  failoverPolicy: string;
+  /** Progress of a clone into this pod, when one runs. */
+  clone: null;
+  updatedAt: string;
+}

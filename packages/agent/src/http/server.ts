@@ -1,0 +1,95 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Agent } from '../ha/agent.js';
+
+function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2) + '\n';
+  res.writeHead(code, { 'Content-Type': type });
+  res.end(text);
+}
+
+function listen(server: Server, where: number | string, host?: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve(server);
+    };
+    if (typeof where === 'number') server.listen(where, host, done);
+    else server.listen(where, done);
+  });
+}
+
+/**
+ * Extra routes served next to the agent's own. The clone donor registers its handler here when it is
+ * part of the build.
+ */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+/** The pod's HTTP port: probes, status for peers, metrics, and the two calls peers make during a handover. */
+export function startHttp(agent: Agent, port: number, host: string, routes: Record<string, RouteHandler> = {}): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const route = `${req.method} ${url.pathname}`;
+    const extra = routes[url.pathname];
+    if (extra) {
+      Promise.resolve(extra(req, res)).catch((err: Error) => send(res, 500, { error: err.message }));
+      return;
+    }
+    switch (route) {
+      case 'GET /healthz':
+        return send(res, 200, 'ok\n', 'text/plain');
+      case 'GET /readyz':
+        return agent.ready() ? send(res, 200, 'ready\n', 'text/plain') : send(res, 503, `not ready: ${agent.status().decision}\n`, 'text/plain');
+      case 'GET /status':
+        return send(res, 200, agent.status());
+      case 'GET /metrics':
+        agent.metrics.registry.metrics().then(
+          (text) => send(res, 200, text, agent.metrics.registry.contentType),
+          (err: Error) => send(res, 500, err.message, 'text/plain'),
+        );
+        return;
+      case 'POST /cycle':
+        agent.nudge();
+        return send(res, 202, { nudged: true });
+      case 'POST /wait-applied': {
+        const gtid = url.searchParams.get('gtid') ?? '';
+        const timeoutMs = Number(url.searchParams.get('timeoutMs') ?? '1000');
+        if (!/^[\d,-]*$/.test(gtid) || !Number.isFinite(timeoutMs)) return send(res, 400, { error: 'expected gtid=<domain-server-seq,...> and timeoutMs=<number>' });
+        agent.waitApplied(gtid, timeoutMs).then(
+          (ok) => send(res, ok ? 200 : 504, { applied: ok, gtid }),
+          (err: Error) => send(res, 503, { applied: false, error: err.message }),
+        );
+        return;
+      }
+      default:
+        return send(res, 404, { error: `no route ${route}` });
+    }
+  });
+  return listen(server, port, host);
+}
+
+/** The admin socket (runDir/agent.sock): status and switchover for `agent status|switchover` and the preStop hook. */
+export async function startAdminSocket(agent: Agent, path: string): Promise<Server> {
+  rmSync(path, { force: true });
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'GET /status') return send(res, 200, agent.status());
+    if (route === 'POST /switchover') {
+      const to = url.searchParams.get('to') ?? undefined;
+      if (!agent.isLeading() && url.searchParams.get('ifLeader') === 'true') {
+        return send(res, 200, { switched: false, reason: `${agent.status().pod} is not the leader` });
+      }
+      agent.switchover(to).then(
+        (r) => send(res, 200, { switched: true, ...r }),
+        (err: Error) => send(res, 409, { switched: false, reason: err.message }),
+      );
+      return;
+    }
+    return send(res, 404, { error: `no route ${route}` });
+  });
+  await listen(server, path);
+  chmodSync(path, 0o600);
+  return server;
+}

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import {
+  ApiException,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  PatchStrategy,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type RequestContext,
+  type V1Lease,
+} from '@kubernetes/client-node';
+
+export interface LeaseRecord {
+  /** Empty when nobody holds it (never taken, or released). */
+  holder: string;
+  /** Who held it last: the holder, or who released it. A released Lease keeps that name in an annotation. */
+  lastHolder: string;
+  resourceVersion: string;
+  transitions: number;
+}
+
+/** A compare-and-swap lost to another writer (HTTP 409). */
+export class LeaseConflict extends Error {
+  constructor() {
+    super('the Lease changed since it was read (409 Conflict)');
+    this.name = 'LeaseConflict';
+  }
+}
+
+export const RELEASED_BY = 'mysqlha.io/released-by';
+
+export interface KubeOptions {
+  namespace: string;
+  leaseName: string;
+  leaseDurationMs: number;
+  /** Every call gives up after this long, so a stuck API never delays a demotion. */
+  timeoutMs: number;
+  kubeApiUrl: string;
+  kubeTokenFile: string;
+  podName: string;
+}
+
+function timeoutOptions(ms: number, base?: ConfigurationOptions): ConfigurationOptions {
+  const middleware = {
+    pre: (ctx: RequestContext) => {
+      ctx.setSignal(AbortSignal.timeout(ms));
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: <T>(res: T) => new Observable(Promise.resolve(res)),
+  };
+  return { ...base, middleware: [...(base?.middleware ?? []), middleware], middlewareMergeStrategy: 'append' } as ConfigurationOptions;
+}
+
+function toRecord(lease: V1Lease): LeaseRecord {
+  const holder = lease.spec?.holderIdentity ?? '';
+  return {
+    holder,
+    lastHolder: holder || (lease.metadata?.annotations?.[RELEASED_BY] ?? ''),
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+    transitions: lease.spec?.leaseTransitions ?? 0,
+  };
+}
+
+export function statusCode(err: unknown): number | undefined {
+  if (err instanceof ApiException) return err.code;
+  return undefined;
+}
+
+/** The Kubernetes calls the agent makes, and nothing else (they match AGENT_RBAC_RULES). */
+export class Kube {
+  private readonly leases: CoordinationV1Api;
+  private readonly core: CoreV1Api;
+  private readonly opts: ConfigurationOptions;
+
+  constructor(private readonly o: KubeOptions) {
+    const kc = new KubeConfig();
+    if (o.kubeApiUrl) {
+      const token = o.kubeTokenFile ? readFileSync(o.kubeTokenFile, 'utf8').trim() : undefined;
+      kc.loadFromOptions({
+        clusters: [{ name: 'api', server: o.kubeApiUrl, skipTLSVerify: true }],
+        users: [{ name: 'agent', token }],
+        contexts: [{ name: 'agent', cluster: 'api', user: 'agent', namespace: o.namespace }],
+        currentContext: 'agent',
+      });
+    } else {
+      kc.loadFromCluster();
+    }
+    this.leases = kc.makeApiClient(CoordinationV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.opts = timeoutOptions(o.timeoutMs);
+  }
+
+  async getLease(): Promise<LeaseRecord | null> {
+    try {
+      return toRecord(await this.leases.readNamespacedLease({ name: this.o.leaseName, namespace: this.o.namespace }, this.opts));
+    } catch (err) {
+      if (statusCode(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  private body(holder: string, prev: LeaseRecord | null, releasedBy?: string): V1Lease {
+    const now = new Date();
+    const changed = (prev?.holder ?? '') !== holder;
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.o.leaseName,
+        namespace: this.o.namespace,
+        ...(prev ? { resourceVersion: prev.resourceVersion } : {}),
+        annotations: releasedBy ? { [RELEASED_BY]: releasedBy } : {},
+      },
+      spec: {
+        holderIdentity: holder || undefined,
+        leaseDurationSeconds: Math.ceil(this.o.leaseDurationMs / 1000),
+        renewTime: now,
+        ...(changed && holder ? { acquireTime: now } : {}),
+        leaseTransitions: (prev?.transitions ?? 0) + (changed && holder ? 1 : 0),
+      },
+    } as V1Lease;
+  }
+
+  /**
+   * Writes the Lease only if it is unchanged since `prev` was read (resourceVersion CAS), or creates it
+   * when `prev` is null. Throws LeaseConflict when someone else wrote first.
+   */
+  async writeLease(prev: LeaseRecord | null, holder: string, releasedBy?: string): Promise<LeaseRecord> {
+    const body = this.body(holder, prev, releasedBy);
+    try {
+      const out = prev
+        ? await this.leases.replaceNamespacedLease({ name: this.o.leaseName, namespace: this.o.namespace, body }, this.opts)
+        : await this.leases.createNamespacedLease({ namespace: this.o.namespace, body }, this.opts);
+      return toRecord(out);
+    } catch (err) {
+      if (statusCode(err) === 409) throw new LeaseConflict();
+      throw err;
+    }
+  }
+
+  async labelRole(pod: string, role: 'leader' | 'follower'): Promise<void> {
+    await this.core.patchNamespacedPod(
+      { name: pod, namespace: this.o.namespace, body: { metadata: { labels: { role } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
+    );
+  }
+
+  async listPods(selector: string): Promise<string[]> {
+    const list = await this.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: selector }, this.opts);
+    return list.items.map((p) => p.metadata?.name ?? '').filter((n) => n !== '');
+  }
+
+  async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const now = new Date();
+    await this.core.createNamespacedEvent(
+      {
+        namespace: this.o.namespace,
+        body: {
+          metadata: { generateName: `${this.o.podName}.`, namespace: this.o.namespace },
+          involvedObject: { apiVersion: 'v1', kind: 'Pod', name: this.o.podName, namespace: this.o.namespace },
+          type,
+          reason,
+          message,
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          source: { component: 'mysqlha-agent', host: this.o.podName },
+          reportingComponent: 'mysqlha.io/agent',
+          reportingInstance: this.o.podName,
+        },
+      },
+      this.opts,
+    );
+  }
+}

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type SecretKey = 'root-password' | 'replication-password' | 'clone-token';
+
+/** A credential from its file in the secrets directory; trailing newlines are not part of it. */
+export function readSecret(secretsDir: string, key: SecretKey): string {
+  const path = join(secretsDir, key);
+  let value: string;
+  try {
+    value = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`secret ${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  value = value.replace(/\r?\n$/, '');
+  if (value === '') throw new Error(`secret ${key}: ${path} is empty`);
+  return value;
+}

@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { decide, type LocalView, type Observation, type PeerView } from '../src/ha/decide.js';
+
+function peer(name: string, over: Partial<PeerView> = {}): PeerView {
+  const ordinal = Number(name.split('-').pop());
+  return { name, ordinal, reachable: true, mysqlUp: true, receivedPos: '0-1-10', diverged: false, apiReachable: true, mysqlAddress: `127.0.0.1:${14000 + ordinal}`, ...over };
+}
+
+function up(over: Partial<Extract<LocalView, { up: true }>> = {}): LocalView {
+  return { up: true, readOnly: true, receivedPos: '0-1-10', source: null, replicating: false, sourceRejected: null, ...over };
+}
+
+function obs(over: Partial<Observation> = {}): Observation {
+  return {
+    self: 'mysql-1',
+    ordinal: 1,
+    policy: 'safe',
+    leading: false,
+    local: up(),
+    lease: { readable: true, holder: '', lastHolder: '', expired: false },
+    sinceRenewMs: null,
+    stepDownAfterMs: 2000,
+    peers: [peer('mysql-0'), peer('mysql-2')],
+    diverged: null,
+    ...over,
+  };
+}
+
+const leader = (over: Partial<Observation> = {}) =>
+  obs({ leading: true, local: up({ readOnly: false }), lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false }, sinceRenewMs: 500, ...over });
+
+describe('decide: the holder', () => {
+  it('renews while its server is healthy and the Lease is its own', () => {
+    expect(decide(leader())).toEqual({ action: { kind: 'lead' }, reason: 'I hold the lease, renewed' });
+  });
+
+  it('releases the Lease at once when its mysqld is gone, so a follower need not wait for expiry', () => {
+    const d = decide(leader({ local: { up: false, cause: 'refused', error: 'ECONNREFUSED' } }));
+    expect(d.action).toEqual({ kind: 'demote', release: true });
+    expect(d.reason).toMatch(/mysqld is down.*releasing the lease/);
+  });
+
+  it('steps down without releasing when its mysqld hangs (it may still be alive and writable)', () => {
+    expect(decide(leader({ local: { up: false, cause: 'timeout', error: 'ETIMEDOUT' } })).action).toEqual({ kind: 'demote', release: false });
+  });
+
+  it('becomes read-only once it has not renewed for renewDeadline - loopInterval, even if the API is unreachable', () => {
+    const d = decide(leader({ sinceRenewMs: 2000, lease: { readable: false, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false } }));
+    expect(d.action).toEqual({ kind: 'demote', release: false });
+    expect(d.reason).toMatch(/could not renew the lease for 2000 ms/);
+  });
+
+  it('keeps serving through a short API outage, before the deadline', () => {
+    const d = decide(leader({ sinceRenewMs: 1200, lease: { readable: false, holder: '', lastHolder: '', expired: false } }));
+    expect(d.action).toEqual({ kind: 'hold' });
+  });
+
+  it('steps down when another pod holds the Lease', () => {
+    const d = decide(leader({ lease: { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: false } }));
+    expect(d.action).toEqual({ kind: 'demote', release: false });
+    expect(d.reason).toBe('mysql-0 holds the lease now; stepping down');
+  });
+});
+
+describe('decide: election', () => {
+  const freeAfter = (last: string) => ({ readable: true, holder: '', lastHolder: last, expired: false });
+
+  it('the lowest ordinal among equally advanced pods promotes on a fresh cluster', () => {
+    expect(decide(obs({ self: 'mysql-0', ordinal: 0, peers: [peer('mysql-1'), peer('mysql-2')] })).action).toMatchObject({ kind: 'promote', take: true });
+    const d = decide(obs());
+    expect(d.action.kind).toBe('wait');
+    expect(d.reason).toMatch(/mysql-0 is as advanced and has a lower ordinal/);
+  });
+
+  it('the most advanced follower promotes, whatever its ordinal', () => {
+    const o = obs({ lease: freeAfter('mysql-0'), local: up({ receivedPos: '0-1-12' }), peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { receivedPos: '0-1-11' })] });
+    const d = decide(o);
+    expect(d.action).toEqual({ kind: 'promote', take: true, risk: null });
+    expect(d.reason).toBe('lease free, I am the most advanced of 2 reachable, promoting');
+  });
+
+  it('a less advanced follower waits for the more advanced one', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-0'), local: up({ receivedPos: '0-1-9' }), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { receivedPos: '0-1-10' })] }));
+    expect(d.action.kind).toBe('wait');
+    expect(d.reason).toMatch(/mysql-2 is more advanced \(0-1-10 vs my 0-1-9\)/);
+  });
+
+  it('counts the relay log: what a follower received, not only what it applied', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-0'), local: up({ receivedPos: '0-1-10' }), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { receivedPos: '0-1-11' })] }));
+    expect(d.action.kind).toBe('wait');
+  });
+
+  it('under safe, waits and names an unreachable follower that may hold the only copy of an acknowledged write', () => {
+    const o = obs({ lease: { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: true }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] });
+    const d = decide(o);
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-2'] });
+    expect(d.reason).toBe('lease of mysql-0 expired; cannot see mysql-2, waiting: an acknowledged write may be only there');
+  });
+
+  it('treats a peer whose agent answers but whose mysqld is down as unseen', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { mysqlUp: false })] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-2'] });
+  });
+
+  it('under available, promotes the most advanced reachable and says what it risks', () => {
+    const d = decide(obs({ policy: 'available', lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] }));
+    expect(d.action).toMatchObject({ kind: 'promote', take: true });
+    expect(d.reason).toMatch(/promoting without mysql-2 \(failoverPolicy available\): a write acknowledged only there would be lost/);
+  });
+
+  it('does not wait for the former holder: its unreplicated tail was never acknowledged', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { receivedPos: '0-1-15' }), peer('mysql-2')] }));
+    expect(d.action).toMatchObject({ kind: 'promote' });
+  });
+
+  it('does not defer to a lower ordinal that cannot reach the API (it could never take the Lease)', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-2'), peers: [peer('mysql-0', { apiReachable: false }), peer('mysql-2')] }));
+    expect(d.action).toMatchObject({ kind: 'promote' });
+  });
+
+  it('ignores a diverged peer', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-2'), peers: [peer('mysql-0', { diverged: true, receivedPos: '0-9-99' }), peer('mysql-2')] }));
+    expect(d.action).toMatchObject({ kind: 'promote' });
+  });
+
+  it('is never a candidate with its own mysqld down', () => {
+    const d = decide(obs({ local: { up: false, cause: 'refused', error: 'ECONNREFUSED' } }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(d.reason).toMatch(/not a candidate/);
+  });
+
+  it('promotes without an election when the Lease was handed to it', () => {
+    const d = decide(obs({ lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false } }));
+    expect(d.action).toEqual({ kind: 'promote', take: false, risk: null });
+  });
+
+  it('waits, read-only, while it cannot read the Lease', () => {
+    expect(decide(obs({ lease: { readable: false, holder: '', lastHolder: '', expired: false } })).action).toEqual({ kind: 'wait', blockedBy: [] });
+  });
+});
+
+describe('decide: followers', () => {
+  const held = { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: false };
+
+  it('points replication at a new holder after checking its history is a prefix of the leader', () => {
+    const d = decide(obs({ lease: held, peers: [peer('mysql-0', { receivedPos: '0-1-12' }), peer('mysql-2')] }));
+    expect(d.action).toEqual({ kind: 'follow', leader: 'mysql-0', address: '127.0.0.1:14000', reconfigure: true });
+  });
+
+  it('keeps following while replication runs', () => {
+    const d = decide(obs({ lease: held, local: up({ source: '127.0.0.1:14000', replicating: true }) }));
+    expect(d).toEqual({ action: { kind: 'follow', leader: 'mysql-0', address: '127.0.0.1:14000', reconfigure: false }, reason: 'following mysql-0' });
+  });
+
+  it('restarts stopped replication from the same source without reconfiguring it', () => {
+    const d = decide(obs({ lease: held, local: up({ source: '127.0.0.1:14000', replicating: false }) }));
+    expect(d.action).toMatchObject({ kind: 'follow', reconfigure: false });
+  });
+
+  it('refuses to replicate over a history the leader does not have', () => {
+    const d = decide(obs({ lease: held, local: up({ receivedPos: '0-2-11' }), peers: [peer('mysql-0', { receivedPos: '0-1-11' }), peer('mysql-2')] }));
+    expect(d.action.kind).toBe('refuse');
+    expect(d.reason).toMatch(/refusing to replicate from mysql-0: 0-2-11 here and 0-1-11 on the leader are different transactions/);
+  });
+
+  it('refuses for good once the leader rejected its history (error 1236)', () => {
+    const why = "the leader's binlog does not hold this server's history (error 1236: ...)";
+    expect(decide(obs({ lease: held, diverged: why })).action).toEqual({ kind: 'refuse', reason: why });
+    expect(decide(obs({ lease: held, local: up({ sourceRejected: why }) })).action).toEqual({ kind: 'refuse', reason: why });
+  });
+
+  it('does not start following a holder whose position it cannot see', () => {
+    const d = decide(obs({ lease: held, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+  });
+
+  it('elects when the holder stopped renewing for a full lease duration', () => {
+    const d = decide(obs({ self: 'mysql-1', lease: { ...held, expired: true }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { receivedPos: '0-1-9' })] }));
+    expect(d.action).toMatchObject({ kind: 'promote', take: true });
+    expect(d.reason).toMatch(/^lease of mysql-0 expired, I am the most advanced of 2 reachable/);
+  });
+});
