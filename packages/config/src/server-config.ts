@@ -40,7 +40,7 @@ function ownedSettings(spec: ClusterSpec): [string, MyCnfValue][] {
     ['slow_query_log', true],
     ['slow_query_log_file', POD_PATHS.slowLog],
     ['long_query_time', spec.server.slowQueryThresholdSeconds],
-    ['innodb_buffer_pool_size', parseQuantity(spec.server.innodbBufferPoolSize) ?? spec.server.innodbBufferPoolSize],
+    ['innodb_buffer_pool_size', Math.ceil(parseQuantity(spec.server.innodbBufferPoolSize)!)],
     ['max_connections', spec.server.maxConnections],
   ];
 }

@@ -101,8 +101,9 @@ function runningAgent(spec: ClusterSpec): IContainer {
       { name: 'agent', containerPort: spec.ports.agent, protocol: 'TCP' },
       { name: 'clone', containerPort: spec.ports.clone, protocol: 'TCP' },
     ],
-    // Readiness is what routes traffic: a stale leader or a lagging follower drops out within seconds.
-    readinessProbe: { httpGet: { path: '/readyz', port: 'agent' }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 1 },
+    // Readiness routes traffic: a stale leader or a lagging follower drops out within seconds, yet one
+    // slow answer under load does not take the leader out of its Service.
+    readinessProbe: { httpGet: { path: '/readyz', port: 'agent' }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 2 },
     livenessProbe: { httpGet: { path: '/healthz', port: 'agent' }, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
   };
 }
