@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@mysqlha/testkit';
+import { startCluster, stopAll, verifyInvariants, waitHealthy, type Cluster } from './support/cluster.js';
+
+describe('bootstrap of 3 nodes (agents against the fake Kubernetes API)', () => {
+  let c: Cluster;
+  beforeAll(async () => {
+    c = await startCluster(14000);
+  });
+  afterAll(stopAll);
+  beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(c?.logs())));
+
+  it('elects mysql-0, labels one leader and two followers, and the followers replicate with semi-sync', async () => {
+    const leader = await waitHealthy(c);
+    expect(leader).toBe('mysql-0');
+    expect(c.kube.leaseHolder()).toBe('mysql-0');
+    expect(c.kube.podsWithRole('leader')).toEqual(['mysql-0']);
+    expect(c.kube.podsWithRole('follower').sort()).toEqual(['mysql-1', 'mysql-2']);
+
+    c.load.start();
+    await c.load.waitForAckAfter(Date.now(), { timeoutMs: 10_000 });
+    await waitFor('semi-sync source side on at the leader', async () => Number(await c.server('mysql-0').value('SELECT @@rpl_semi_sync_master_enabled')) === 1, { timeoutMs: 10_000 });
+    for (const f of ['mysql-1', 'mysql-2']) {
+      expect(Number(await c.server(f).value('SELECT @@read_only'))).toBe(1);
+      expect(Number(await c.server(f).value('SELECT @@rpl_semi_sync_slave_enabled'))).toBe(1);
+      expect(Number(await c.server(f).value('SELECT @@rpl_semi_sync_master_enabled'))).toBe(0);
+    }
+    const status = await c.status('mysql-1');
+    expect(status.leaseHolder).toBe('mysql-0');
+    expect(status.decision).toBe('following mysql-0');
+    const reasons = c.kube.timeline.events.map((e) => `${e.by}:${e.reason}`);
+    expect(reasons).toContain('mysql-0:Promoted');
+    await verifyInvariants(c);
+  });
+});

@@ -1,0 +1,91 @@
+import { expect } from 'vitest';
+import {
+  assertConverged,
+  logTails,
+  startAgents,
+  startFakeKube,
+  startServers,
+  stopAll,
+  waitFor,
+  WritableWatcher,
+  WriteLoad,
+  type AgentProcess,
+  type FakeKube,
+  type MariaServer,
+} from '@mysqlha/testkit';
+import type { AgentStatus } from '@mysqlha/agent';
+
+export interface Cluster {
+  servers: MariaServer[];
+  kube: FakeKube;
+  agents: AgentProcess[];
+  watcher: WritableWatcher;
+  load: WriteLoad;
+  server(name: string): MariaServer;
+  agent(name: string): AgentProcess;
+  status(name: string): Promise<AgentStatus>;
+  logs(): string;
+}
+
+/**
+ * Three real mariadbd servers, the fake Kubernetes API and three agent processes, with a write load through
+ * the leader label and a watcher for two writable servers. Ports: portBase..portBase+39 (servers +0, agents
+ * HTTP +10, clone +20, fake API +30).
+ */
+export async function startCluster(portBase: number, settings: Record<string, unknown> = {}): Promise<Cluster> {
+  const servers = await startServers({ count: 3, portBase });
+  const kube = await startFakeKube({ port: portBase + 30, namespace: 'db', pods: servers.map((s) => s.name) });
+  const agents = await startAgents({ servers, kube, settings });
+  const watcher = new WritableWatcher(servers, { intervalMs: 20 }).start();
+  const load = new WriteLoad({ kube, servers });
+  const byName = <T extends { name: string }>(list: T[], name: string): T => {
+    const found = list.find((x) => x.name === name);
+    if (!found) throw new Error(`no ${name}`);
+    return found;
+  };
+  return {
+    servers,
+    kube,
+    agents,
+    watcher,
+    load,
+    server: (name) => byName(servers, name),
+    agent: (name) => byName(agents, name),
+    status: (name) => byName(agents, name).status<AgentStatus>(),
+    logs: () => logTails({ agents, servers }, 60),
+  };
+}
+
+/** Waits for one pod labelled leader whose agent says it leads, and both followers replicating from it. */
+export async function waitHealthy(c: Cluster, timeoutMs = 30_000, not?: string): Promise<string> {
+  const leader = await c.kube.waitForLeader({ timeoutMs, ...(not ? { not } : {}) });
+  await waitFor(
+    `${leader} leading and every other running pod following it`,
+    async () => {
+      for (const a of c.agents) {
+        if (!a.isRunning()) continue;
+        const s = await a.status<AgentStatus>().catch(() => undefined);
+        if (!s) return false;
+        if (a.name === leader ? s.role !== 'leader' : !(s.replication?.ioRunning === 'Yes' && s.replication.sqlRunning === 'Yes' && s.leaseHolder === leader)) return false;
+      }
+      return true;
+    },
+    { timeoutMs },
+  );
+  return leader;
+}
+
+/**
+ * What every fault test ends with: every acknowledged write on the leader and every replica, the same GTID
+ * set and table checksums everywhere, never two writable servers, never two pods labelled leader.
+ */
+export async function verifyInvariants(c: Cluster): Promise<void> {
+  await c.load.stop();
+  const conv = await assertConverged(c.servers.filter((s) => s.isRunning()), c.load, { timeoutMs: 30_000 });
+  await c.watcher.stop();
+  expect(c.watcher.overlaps, 'two servers writable at once').toEqual([]);
+  expect(c.kube.timeline.leaderOverlaps(), 'two pods labelled role=leader at once').toEqual([]);
+  expect(conv.rows).toBeGreaterThanOrEqual(c.load.acked.length);
+}
+
+export { stopAll };
