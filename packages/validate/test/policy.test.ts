@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { errorsOf, where } from './helpers.js';
+
+describe('policies', () => {
+  it('selector-match: a Service may add the run-time role label, but not a role the agent never sets', async () => {
+    expect(where(await errorsOf('policy/selector-match.yaml'))).toEqual([
+      'selector-match Service/db-primary spec.selector',
+      'selector-match PodDisruptionBudget/db spec.selector',
+      'selector-match StatefulSet/db spec.selector',
+    ]);
+  });
+
+  it('configmap-refs: missing keys (volume items, configMapKeyRef) and missing ConfigMaps; optional refs are fine', async () => {
+    expect(where(await errorsOf('policy/configmap-refs.yaml'))).toEqual([
+      'configmap-refs Deployment/app spec.template.spec.volumes[0].configMap.items[1].key',
+      'configmap-refs Deployment/app spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.key',
+      'configmap-refs Deployment/app spec.template.spec.containers[0].envFrom[0].configMapRef.name',
+    ]);
+  });
+
+  it('secret-refs: a Secret is declared by an ExternalSecret (target name or own name), and its keys are checked when known', async () => {
+    expect(where(await errorsOf('policy/secret-refs.yaml'))).toEqual([
+      'secret-refs Deployment/app spec.template.spec.volumes[0].secret.secretName',
+      'secret-refs Deployment/app spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.key',
+    ]);
+  });
+
+  it('probes: every container needs readiness and liveness probes; init containers are exempt', async () => {
+    expect(where(await errorsOf('policy/probes.yaml'))).toEqual(['probes StatefulSet/db spec.template.spec.containers[1].readinessProbe']);
+  });
+
+  it('resources: cpu and memory requests and limits on every container, init containers included', async () => {
+    expect(where(await errorsOf('policy/resources.yaml'))).toEqual([
+      'resources StatefulSet/db spec.template.spec.initContainers[0].resources.requests.cpu',
+      'resources StatefulSet/db spec.template.spec.containers[0].resources.limits.memory',
+    ]);
+  });
+
+  it('pod-security: each violation of the restricted profile, at the pod or the container; container-level settings count', async () => {
+    expect(where(await errorsOf('policy/pod-security.yaml'))).toEqual([
+      'pod-security Pod/host-network spec.hostNetwork',
+      'pod-security Pod/host-path spec.volumes[0].hostPath',
+      'pod-security Pod/privileged spec.containers[0].securityContext.privileged',
+      'pod-security Pod/escalation spec.containers[0].securityContext.allowPrivilegeEscalation',
+      'pod-security Pod/no-drop-all spec.containers[0].securityContext.capabilities.drop',
+      'pod-security Pod/root spec.containers[0].securityContext.runAsNonRoot',
+      'pod-security Pod/unconfined spec.containers[0].securityContext.seccompProfile.type',
+      'pod-security Pod/no-seccomp spec.containers[0].securityContext.seccompProfile.type',
+    ]);
+  });
+
+  it('secret-clear-data: values in a Secret are errors, unless generated from the local env file in dev', async () => {
+    expect(where(await errorsOf('policy/secret-clear-data.yaml'))).toEqual([
+      'secret-clear-data Secret/plain stringData',
+      'secret-clear-data Secret/generated-outside-dev data',
+    ]);
+    expect(await errorsOf('policy/secret-generated-dev.yaml')).toEqual([]);
+  });
+
+  it('image-digest: in prod every container and init container is pinned by a full sha256 digest', async () => {
+    expect(where(await errorsOf('policy/image-digest.yaml'))).toEqual([
+      'image-digest StatefulSet/db spec.template.spec.initContainers[0].image',
+      'image-digest StatefulSet/db spec.template.spec.containers[1].image',
+    ]);
+  });
+
+  it('rbac: the Role grants exactly what the agent calls (AGENT_RBAC_RULES)', async () => {
+    expect(where(await errorsOf('policy/rbac.yaml'))).toEqual([
+      'rbac Role/agent rules[0].verbs',
+      'rbac Role/agent rules[1].verbs',
+      'rbac Role/agent rules[2].verbs',
+      'rbac Role/agent rules',
+    ]);
+  });
+
+  describe('storage-mode', () => {
+    it('dev needs one pinned local PersistentVolume per replica', async () => {
+      expect(where(await errorsOf('policy/storage-dev-short.yaml'))).toEqual([
+        'storage-mode PersistentVolume/dev-1 spec.nodeAffinity.required',
+        'storage-mode StatefulSet/db spec.replicas',
+      ]);
+      expect(await errorsOf('policy/storage-dev-good.yaml')).toEqual([]);
+    });
+
+    it('dev claims must use the no-provisioner WaitForFirstConsumer class', async () => {
+      expect(where(await errorsOf('policy/storage-dev-dynamic.yaml'))).toEqual([
+        'storage-mode StatefulSet/db spec.volumeClaimTemplates[0].spec.storageClassName',
+      ]);
+    });
+
+    it('outside dev, no-provisioner classes and local volumes are errors', async () => {
+      expect(where(await errorsOf('policy/storage-staging-local.yaml'))).toEqual([
+        'storage-mode StorageClass/local-storage provisioner',
+        'storage-mode PersistentVolume/staging-0 spec.local',
+        'storage-mode StatefulSet/db spec.volumeClaimTemplates[0].spec.storageClassName',
+      ]);
+    });
+
+    it('outside dev, the claim must name its StorageClass', async () => {
+      expect(where(await errorsOf('policy/storage-prod-default-class.yaml'))).toEqual([
+        'storage-mode StatefulSet/db spec.volumeClaimTemplates[0].spec.storageClassName',
+      ]);
+    });
+
+    it('does not run when no environment is known', async () => {
+      expect(await errorsOf('policy/storage-no-environment.yaml')).toEqual([]);
+    });
+  });
+
+  it('gitops-path: Argo CD and Flux paths must be kustomizations in the repository, ApplicationSet list elements expanded', async () => {
+    expect(where(await errorsOf('gitops/applications.yaml'))).toEqual([
+      'gitops-path Application/missing-overlay spec.source.path',
+      'gitops-path ApplicationSet/per-env spec.template.spec.source.path',
+      'gitops-path Kustomization/outside spec.path',
+    ]);
+  });
+});
