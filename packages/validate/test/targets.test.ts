@@ -1,0 +1,55 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultTargets, validateTargets } from '../src/index.js';
+import { FIXTURES } from './helpers.js';
+
+const REPO = join(FIXTURES, '..', '..', '..', '..');
+
+describe('targets', () => {
+  let root: string;
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'targets-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('without arguments: overlay kustomizations (not components), GitOps files, GitOps kustomizations as a whole', () => {
+    write('overlays/dev/kustomization.yaml', 'resources: []\n');
+    write('overlays/dev/secrets/dev.env', '');
+    write('overlays/components/spread/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n');
+    write('overlays/prod/kustomization.yaml', 'resources: []\n');
+    write('gitops/argocd/staging.yaml', 'kind: Application\n');
+    write('gitops/argocd/prod.yml', 'kind: Application\n');
+    write('gitops/flux/prod/kustomization.yaml', 'resources: [sync.yaml]\n');
+    write('gitops/flux/prod/sync.yaml', 'kind: Kustomization\n');
+    write('gitops/flux/clusters/kustomization.yaml', 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n');
+    expect(defaultTargets(root).map((target) => `${target.type} ${target.name}`)).toEqual([
+      'kustomization overlays/dev',
+      'kustomization overlays/prod',
+      'file gitops/argocd/prod.yml',
+      'file gitops/argocd/staging.yaml',
+      'file gitops/flux/clusters/kustomization.yaml',
+      'kustomization gitops/flux/prod',
+    ]);
+  });
+
+  it('with nothing to validate, says so and fails', async () => {
+    const report = await validateTargets([], { root, cwd: root });
+    expect(report.ok).toBe(false);
+    expect(report.targets[0]?.errors[0]?.message).toContain('nothing to validate');
+  });
+});
+
+describe('the repository', () => {
+  it('the generated base/ validates clean (no environment, so the environment policies do not run)', async () => {
+    const report = await validateTargets(['base'], { cwd: REPO, schemaValidator: 'embedded' });
+    expect(report.targets[0]?.environment).toBeUndefined();
+    expect(report.targets[0]?.errors).toEqual([]);
+    expect(report.targets[0]?.objects).toBeGreaterThan(5);
+  });
+});
