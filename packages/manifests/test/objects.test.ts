@@ -173,7 +173,7 @@ describe('synth', () => {
     const claim = one('StatefulSet').spec!.volumeClaimTemplates![0]!;
     expect(claim.metadata!.name).toBe('data');
     expect(claim.spec).toMatchObject({ storageClassName: 'mysqlha', resources: { requests: { storage: '10Gi' } } });
-    expect(one('StatefulSet').spec!.podManagementPolicy).toBe('OrderedReady');
+    expect(one('StatefulSet').spec!.podManagementPolicy).toBe('Parallel');
     expect(podSpec().terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   });
 

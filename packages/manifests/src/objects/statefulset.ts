@@ -41,8 +41,10 @@ export function statefulSet(spec: ClusterSpec): IStatefulSet & { metadata: { nam
     spec: {
       serviceName: spec.services.headless,
       replicas: spec.replicas,
-      // Ordinals start in order so that ordinal 0 bootstraps an empty cluster.
-      podManagementPolicy: 'OrderedReady',
+      // Parallel: after a full outage every pod must come back at once, because a pod that waits to
+      // see its peers' positions before promoting would never see peers that OrderedReady holds back
+      // until it is ready. `agent init` keeps bootstrap safe: only ordinal 0, only when no peer has data.
+      podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate' },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       selector: { matchLabels: selectorLabels(spec) },
