@@ -13,3 +13,6 @@ export { AgentProcess, type AgentProcessOptions, type CliResult } from './agents
 export { startAgents, type StartAgentsOptions } from './agents/start-agents.js';
 export type { PeerAddress } from './agents/agent-config.js';
 export { logTails } from './util/logs.js';
+export { WriteLoad, type AckedWrite, type WriteLoadOptions } from './check/write-load.js';
+export { WritableWatcher, type WritableOverlap } from './check/writable-watcher.js';
+export { assertConverged, type Convergence, type ConvergedOptions } from './check/converged.js';

@@ -1,0 +1,133 @@
+import type mysql from 'mysql2/promise';
+import type { FakeKube } from '../kube/fake-kube.js';
+import { CHECK_TABLE } from '../mariadb/bootstrap-sql.js';
+import type { MariaServer } from '../mariadb/server.js';
+import { trackCloser } from '../process/registry.js';
+import { now } from '../util/clock.js';
+import { sleep, waitFor } from '../util/wait.js';
+import { connectAsChecker } from './checker-connection.js';
+
+export interface AckedWrite {
+  id: number;
+  /** When the commit was acknowledged to the client (now()). */
+  at: number;
+  /** The pod the write went to. */
+  pod: string;
+}
+
+export interface WriteLoadOptions {
+  kube: FakeKube;
+  servers: MariaServer[];
+  /** Pause between writes; default 5 ms. */
+  intervalMs?: number;
+  /** Per-query and per-connect timeout; default 500 ms. */
+  timeoutMs?: number;
+  /** First id written; default derived from the clock so that successive loads never collide. */
+  firstId?: number;
+}
+
+/**
+ * An application writing through the leader Service: each insert goes to the pod the fake API labels
+ * `role=leader` (a new connection when that changes, as a Service routes new connections), with a short
+ * timeout, reconnecting after any error. Every acknowledged id is recorded with its time and pod.
+ */
+export class WriteLoad {
+  readonly acked: AckedWrite[] = [];
+  errors = 0;
+  lastError: string | undefined;
+  /** Attempts made while no single pod was labelled leader (nothing to route to). */
+  unrouted = 0;
+  #nextId: number;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #connection: { pod: string; connection: mysql.Connection } | undefined;
+  #untrack: () => void = () => {};
+
+  constructor(readonly options: WriteLoadOptions) {
+    this.#nextId = options.firstId ?? Math.floor(Date.now()) * 1000;
+  }
+
+  start(): this {
+    if (this.#running) return this;
+    this.#running = true;
+    this.#untrack = trackCloser(() => this.stop());
+    this.#loop = this.#run();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#untrack();
+    await this.#loop;
+    this.#disconnect();
+  }
+
+  ackedIds(): number[] {
+    return this.acked.map((write) => write.id);
+  }
+
+  /** The first write acknowledged after `time`, optionally only on `on` or on any pod but `notOn`. */
+  firstAckAfter(time: number, filter: { on?: string; notOn?: string } = {}): AckedWrite | undefined {
+    return this.acked.find((w) => w.at > time && (filter.on === undefined || w.pod === filter.on) && (filter.notOn === undefined || w.pod !== filter.notOn));
+  }
+
+  waitForAckAfter(time: number, filter: { on?: string; notOn?: string; timeoutMs?: number } = {}): Promise<AckedWrite> {
+    return waitFor(
+      `a write acknowledged after ${new Date(time).toISOString()}${filter.on ? ` on ${filter.on}` : ''}${filter.notOn ? ` not on ${filter.notOn}` : ''} (errors so far: ${this.errors}, last: ${this.lastError ?? 'none'})`,
+      () => this.firstAckAfter(time, filter),
+      { timeoutMs: filter.timeoutMs ?? 60_000, intervalMs: 10 },
+    );
+  }
+
+  /** The longest time between consecutive acknowledgements within [from, to], its edges included. */
+  longestGap(from: number, to: number): number {
+    let previous = from;
+    let longest = 0;
+    for (const write of this.acked) {
+      if (write.at <= from) continue;
+      if (write.at > to) break;
+      longest = Math.max(longest, write.at - previous);
+      previous = write.at;
+    }
+    return Math.max(longest, to - previous);
+  }
+
+  async #run(): Promise<void> {
+    const { intervalMs = 5, timeoutMs = 500 } = this.options;
+    while (this.#running) {
+      const pod = this.options.kube.leader();
+      if (pod === undefined) {
+        this.unrouted += 1;
+        this.#disconnect();
+        await sleep(intervalMs);
+        continue;
+      }
+      const id = this.#nextId++;
+      try {
+        const connection = await this.#connectionTo(pod, timeoutMs);
+        await connection.query({ sql: `INSERT INTO ${CHECK_TABLE} (id, payload) VALUES (?, ?)`, timeout: timeoutMs, values: [id, pod] });
+        this.acked.push({ id, at: now(), pod });
+      } catch (error) {
+        this.errors += 1;
+        this.lastError = `${pod}: ${(error as Error).message}`;
+        this.#disconnect();
+      }
+      await sleep(intervalMs);
+    }
+  }
+
+  async #connectionTo(pod: string, timeoutMs: number): Promise<mysql.Connection> {
+    if (this.#connection?.pod === pod) return this.#connection.connection;
+    this.#disconnect();
+    const server = this.options.servers.find((s) => s.name === pod);
+    if (!server) throw new Error(`no server for pod ${pod}`);
+    const connection = await connectAsChecker(server, timeoutMs);
+    this.#connection = { pod, connection };
+    return connection;
+  }
+
+  #disconnect(): void {
+    this.#connection?.connection.destroy();
+    this.#connection = undefined;
+  }
+}
