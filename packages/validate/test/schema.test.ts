@@ -14,6 +14,15 @@ describe('embedded schema validation (Kubernetes 1.33)', () => {
     expect(where(await errorsOf(file), 'schema')).toEqual([expected]);
   });
 
+  it('reports fields that only releases after 1.33 know, although the client-node field lists (1.36) have them', async () => {
+    const errors = await errorsOf('schema/newer-than-1.33.yaml');
+    expect(where(errors, 'schema')).toEqual([
+      'schema/unknown-field Pod/from-the-future spec.hostnameOverride',
+      'schema/unknown-field Pod/from-the-future spec.containers[0].restartPolicyRules',
+    ]);
+    expect(errors[0]?.message).toBe('unknown field "hostnameOverride" in Kubernetes 1.33.0 (a later release added it)');
+  });
+
   it('reports unknown kinds: an unknown apiVersion, and a misspelt kind of a known one', async () => {
     expect(where(await errorsOf('schema/unknown-kind.yaml'))).toEqual([
       'schema/unknown-kind Widget/gadget apiVersion',

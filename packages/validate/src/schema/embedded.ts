@@ -4,8 +4,10 @@ import type { Finding } from '../report/types.js';
 import { builtinFieldType } from './fields-builtin.js';
 import { customFieldType } from './fields-custom.js';
 import { toSchemaErrors, type AjvError } from './model-errors.js';
+import { KUBERNETES_VERSION } from './kubeconform.js';
 import { knowsApiVersion, lookupKind } from './registry.js';
 import { findUnknownFields } from './unknown-fields.js';
+import { fieldsNewerThanModel } from './version-skew.js';
 
 /**
  * Offline strict validation of one object: kubernetes-models (Kubernetes 1.33 schemas and the
@@ -45,6 +47,16 @@ export async function validateEmbedded(object: KubeObject): Promise<Finding[]> {
         path: formatPath([...unknown.path, unknown.field]),
         message: `unknown field "${unknown.field}"`,
       });
+    }
+    if (!info.custom) {
+      for (const path of fieldsNewerThanModel(object, fieldType, info.model)) {
+        findings.push({
+          rule: 'schema/unknown-field',
+          ...where,
+          path: formatPath(path),
+          message: `unknown field "${String(path[path.length - 1])}" in Kubernetes ${KUBERNETES_VERSION} (a later release added it)`,
+        });
+      }
     }
   }
   return findings;

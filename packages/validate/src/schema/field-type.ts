@@ -6,7 +6,10 @@ export type FieldType =
   | { readonly type: 'object'; readonly fields: () => ReadonlyMap<string, FieldType> }
   | { readonly type: 'array'; readonly items: FieldType }
   | { readonly type: 'map'; readonly values: FieldType }
-  /** Any value: free-form objects (`x-kubernetes-preserve-unknown-fields`, RawExtension) and scalars. */
+  /** A string, number or boolean (int-or-string and quantities included). */
+  | { readonly type: 'scalar' }
+  /** Any value: free-form objects (`x-kubernetes-preserve-unknown-fields`, RawExtension). */
   | { readonly type: 'open' };
 
+export const SCALAR: FieldType = { type: 'scalar' };
 export const OPEN: FieldType = { type: 'open' };

@@ -1,5 +1,5 @@
 import * as models from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { OPEN, type FieldType } from './field-type.js';
+import { OPEN, SCALAR, type FieldType } from './field-type.js';
 import { splitApiVersion } from './registry.js';
 
 /**
@@ -42,7 +42,7 @@ function parse(name: string): FieldType {
   if (array?.[1]) return { type: 'array', items: typeFromName(array[1]) };
   const map = /^\{ \[key: string\]: (.+); \}$/.exec(name);
   if (map?.[1]) return { type: 'map', values: typeFromName(map[1]) };
-  if (SCALARS.has(name)) return OPEN;
+  if (SCALARS.has(name)) return SCALAR;
   const attributes = registry[name]?.attributeTypeMap;
   if (!attributes) return OPEN;
   let fields: Map<string, FieldType> | undefined;

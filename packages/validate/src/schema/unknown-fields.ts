@@ -18,6 +18,7 @@ export function findUnknownFields(value: unknown, type: FieldType, path: PathSeg
 function walk(value: unknown, type: FieldType, path: PathSegment[], found: UnknownField[]): void {
   switch (type.type) {
     case 'open':
+    case 'scalar':
       return;
     case 'array':
       if (Array.isArray(value)) value.forEach((item, index) => walk(item, type.items, [...path, index], found));
