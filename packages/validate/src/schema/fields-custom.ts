@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { OPEN, type FieldType } from './field-type.js';
+import { OPEN, SCALAR, type FieldType } from './field-type.js';
 import { objectMetaFieldType } from './fields-builtin.js';
 
 /**
@@ -60,8 +60,12 @@ function convert(ts: TS, node: TypeNode): FieldType {
     if (node.typeName.text === 'IObjectMeta') return objectMetaFieldType();
   }
   if (ts.isUnionTypeNode(node)) {
-    const structured = node.types.map((member) => convert(ts, member)).filter((type) => type.type !== 'open');
+    const members = node.types.map((member) => convert(ts, member));
+    const structured = members.filter((type) => type.type !== 'scalar');
+    if (structured.length === 0) return SCALAR;
     if (structured.length === 1 && structured[0]) return structured[0];
+    return OPEN;
   }
-  return OPEN;
+  const scalar = [ts.SyntaxKind.StringKeyword, ts.SyntaxKind.NumberKeyword, ts.SyntaxKind.BooleanKeyword, ts.SyntaxKind.LiteralType];
+  return scalar.includes(node.kind) ? SCALAR : OPEN;
 }
