@@ -1,1 +1,11 @@
-export {};
+export { buildBaseImage, BASE_IMAGE, type BaseOptions } from './base.js';
+export { buildImages, IMAGES, type BuildOptions, type ImageKey } from './build.js';
+export { pinOverlay, type PinOptions, type PinnedImage } from './pin.js';
+export { smokeImages, SMOKE_PORTS, type SmokeOptions } from './smoke.js';
+export { readLock, LOCK_FILE, type ImagesLock, type LockedImage } from './lock.js';
+export { detectBuilder, type Builder, type BuilderKind } from './builder.js';
+export { findRepoRoot } from './repo.js';
+export { StepError } from './steps.js';
+export { NODE_RUNTIME } from './agent-context.js';
+export { debianMirror, hostAptSources, imageAptSources } from './mirror.js';
+export { main } from './cli.js';
