@@ -34,7 +34,7 @@ async function validateTarget(target: Target, options: ValidateOptions): Promise
   options.onProgress?.(`validating ${target.name}`);
   const loaded = await load(target);
   if ('error' in loaded) return { target: target.name, objects: 0, errors: [loaded.error] };
-  const parsed = parseObjects(loaded.yaml, target.name);
+  const parsed = parseObjects(loaded.yaml);
   const objects: KubeObject[] = parsed.objects;
   const schemaFindings = await checkSchemas(objects, loaded.yaml, options);
   const detected = detectEnvironment(objects, target.path);

@@ -39,6 +39,13 @@ describe('kustomization targets (real kubectl kustomize)', () => {
     ]);
   });
 
+  it('a YAML syntax error is an error for that file, naming the document', async () => {
+    const [error, ...rest] = await errorsOf('yaml/broken.yaml');
+    expect(rest).toEqual([]);
+    expect(error?.rule).toBe('yaml');
+    expect(error?.message).toMatch(/^document 1: .* at line 5/);
+  });
+
   it('a directory without a kustomization, and a missing path, are errors for that target', async () => {
     const report = await validateFixtures(['bases', 'nope.yaml']);
     expect(report.targets.map((target) => target.errors.map((error) => error.rule))).toEqual([['target'], ['target']]);

@@ -8,20 +8,20 @@ export interface Parsed {
 }
 
 /** Parses a multi-document YAML stream; `List` objects are flattened the way kubectl does. */
-export function parseObjects(text: string, source: string): Parsed {
+export function parseObjects(text: string): Parsed {
   const objects: KubeObject[] = [];
   const errors: Finding[] = [];
   parseAllDocuments(text).forEach((document, index) => {
-    if (document.errors.length > 0) {
-      for (const error of document.errors) {
-        errors.push({ rule: 'yaml', message: `${source}: document ${index + 1}: ${error.message.split('\n')[0]}` });
-      }
+    const [error] = document.errors;
+    if (error) {
+      // Later errors in a broken document are mostly echoes of the first.
+      errors.push({ rule: 'yaml', message: `document ${index + 1}: ${error.message.split('\n')[0]}` });
       return;
     }
     const value: unknown = document.toJS({ maxAliasCount: 100 });
     if (value === null || value === undefined) return;
     if (!isRecord(value)) {
-      errors.push({ rule: 'yaml', message: `${source}: document ${index + 1} is not a mapping (a Kubernetes object)` });
+      errors.push({ rule: 'yaml', message: `document ${index + 1} is not a mapping (a Kubernetes object)` });
       return;
     }
     if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
