@@ -91,6 +91,11 @@ export class Session {
     return (await this.connection()).threadId;
   }
 
+  /** The server thread of this session, if connected. */
+  connectedThreadId(): number | null {
+    return this.conn?.threadId ?? null;
+  }
+
   close(): void {
     if (this.conn) this.drop(this.conn);
   }

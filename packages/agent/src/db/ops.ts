@@ -79,14 +79,14 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
   };
 }
 
-/** Kills every client session except replication, system threads and this one. */
-export async function killClientSessions(db: Session): Promise<number> {
-  const self = await db.threadId();
+/** Kills every client session except replication, system threads, this one and `keep` (the agent's others). */
+export async function killClientSessions(db: Session, keep: number[] = []): Promise<number> {
+  const spare = [await db.threadId(), ...keep];
   const rows = await db.query<RowDataPacket[]>(
     `SELECT ID FROM information_schema.PROCESSLIST
-      WHERE ID <> ? AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
+      WHERE ID NOT IN (${spare.map(() => '?').join(',')}) AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
         AND USER NOT IN (${SYSTEM_USERS.map(() => '?').join(',')})`,
-    [self, ...SYSTEM_USERS],
+    [...spare, ...SYSTEM_USERS],
   );
   let killed = 0;
   for (const r of rows) {
@@ -104,15 +104,20 @@ export async function killClientSessions(db: Session): Promise<number> {
  * Fences the server: no client may write once this returns. read_only first (it waits for running
  * statements, bounded by lock_wait_timeout), then kill sessions so clients reconnect elsewhere.
  */
-export async function makeReadOnly(db: Session): Promise<void> {
+export async function makeReadOnly(db: Session, keep: number[] = []): Promise<void> {
   try {
     await db.query('SET SESSION lock_wait_timeout = 1');
     await db.query('SET GLOBAL read_only = ON');
   } catch {
-    await killClientSessions(db);
+    await killClientSessions(db, keep);
     await db.query('SET GLOBAL read_only = ON');
   }
-  await killClientSessions(db);
+  await killClientSessions(db, keep);
+}
+
+/** Stops receiving from the current source; what is in the relay log is still applied. */
+export async function stopReceiving(db: Session): Promise<void> {
+  await db.query('STOP SLAVE IO_THREAD');
 }
 
 export async function setSemiSyncSource(db: Session, on: boolean, timeoutMs?: number): Promise<void> {

@@ -9,6 +9,7 @@ import {
   replicateFrom,
   setSemiSyncSource,
   startReplication,
+  stopReceiving,
   stopReplication,
   waitApplied,
   type LocalServer,
@@ -151,11 +152,17 @@ export class Agent {
     this.setDecision(`could not renew the lease for ${since} ms; read-only before anyone else may take it`);
     this.metrics.setRole('none');
     try {
-      await makeReadOnly(this.fenceDb);
+      await this.fence();
     } catch (err) {
       this.log.error(`fencing after the renew deadline failed: ${(err as Error).message}`);
     }
     this.emit('Warning', 'Demoted', `could not renew the lease for ${since} ms; now read-only`);
+  }
+
+  /** read_only ON and client sessions killed, sparing the agent's own loop session. */
+  private fence(): Promise<void> {
+    const loop = this.db.connectedThreadId();
+    return makeReadOnly(this.fenceDb, loop === null ? [] : [loop]);
   }
 
   private stepDownAfterMs(): number {
@@ -264,7 +271,8 @@ export class Agent {
   }
 
   private async cycle(): Promise<void> {
-    const o = await this.observe();
+    let o = await this.observe();
+    if (await this.detachFromFormerLeader(o)) o = await this.observe();
     const d = decide(o);
     this.setDecision(d.reason);
     this.waitingFor = d.action.kind === 'wait' ? d.action.blockedBy : [];
@@ -280,6 +288,20 @@ export class Agent {
     const lag = this.local?.replication?.secondsBehind;
     this.metrics.lag.set(lag === null || lag === undefined ? -1 : lag);
     this.metrics.setRole(this.leading ? 'leader' : this.local?.replication ? 'follower' : 'none');
+  }
+
+  /**
+   * A follower stops receiving from its source once that source no longer validly holds the Lease: a
+   * former leader, even cut off and read-only, must not pass on anything written after it lost the Lease.
+   */
+  private async detachFromFormerLeader(o: Observation): Promise<boolean> {
+    const r = this.local?.replication;
+    if (this.leading || !o.lease.readable || !r || r.ioRunning === 'No') return false;
+    const holder = o.lease.holder && !o.lease.expired ? peerAddress(this.s, o.lease.holder) : null;
+    if (holder && `${holder.host}:${holder.mysqlPort}` === `${r.sourceHost}:${r.sourcePort}`) return false;
+    await stopReceiving(this.db);
+    this.log.info(`stopped receiving from ${r.sourceHost}:${r.sourcePort}: it no longer holds the lease`);
+    return true;
   }
 
   private setDecision(reason: string): void {
@@ -332,7 +354,7 @@ export class Agent {
   }
 
   private async ensureReadOnly(): Promise<void> {
-    if (this.local && !this.local.readOnly) await makeReadOnly(this.fenceDb);
+    if (this.local && !this.local.readOnly) await this.fence();
   }
 
   private async renew(): Promise<boolean> {
@@ -407,7 +429,7 @@ export class Agent {
     this.leading = false;
     this.metrics.setRole('none');
     try {
-      await makeReadOnly(this.fenceDb);
+      await this.fence();
       await setSemiSyncSource(this.fenceDb, false);
     } catch (err) {
       if (!(err instanceof MysqlDown && err.cause === 'refused')) this.log.error(`fencing failed: ${(err as Error).message}`);
@@ -484,8 +506,8 @@ export class Agent {
     this.emit('Normal', 'SwitchoverStarted', `handing the leader role to ${target.name}`);
     const t0 = performance.now();
     this.leading = false;
-    await makeReadOnly(this.fenceDb);
-    const [row] = await this.db.query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
+    await this.fence();
+    const [row] = await this.fenceDb.query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
     const position = String(row?.pos ?? '');
     const addr = peerAddress(this.s, target.name);
     const applied = await waitPeerApplied(addr, position, Math.max(100, Math.round(deadline - performance.now())));

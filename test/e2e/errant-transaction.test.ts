@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { CHECK_SCHEMA, CHECK_TABLE, now, waitFor } from '@mysqlha/testkit';
+import { metric, verifyInvariants, waitHealthy } from './support/cluster.js';
+import { useCluster } from './support/hooks.js';
+
+describe('an errant transaction on an isolated ex-leader (agents against the fake Kubernetes API)', () => {
+  const h = useCluster(14250);
+
+  it('is detected when it rejoins: it refuses to replicate, stays read-only and says why', async () => {
+    const { c } = h;
+    const first = await waitHealthy(c);
+    c.load.start();
+    await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
+
+    c.kube.partition(first, 'hang');
+    await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
+    const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
+    await c.load.waitForAckAfter(now(), { on: next, timeoutMs: 30_000 });
+    const other = c.servers.find((s) => s.name !== first && s.name !== next)!.name;
+    await waitFor(`${other} following ${next}`, async () => (await c.status(other)).decision === `following ${next}`, { timeoutMs: 10_000 });
+
+    // A real, binlogged write by an account that read_only does not stop, while the ex-leader is cut off.
+    await c.server(first).query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} (id, payload) VALUES (?, ?)`, [-1, 'errant']);
+    const errantGtid = String(await c.server(first).value('SELECT @@gtid_binlog_pos'));
+    c.kube.heal(first);
+
+    const a = c.agent(first);
+    await waitFor(`${first} reports diverged`, async () => (await c.status(first)).diverged !== null, { timeoutMs: 30_000 });
+    const status = await c.status(first);
+    expect(status.decision).toMatch(/^refusing to replicate/);
+    expect(status.diverged).toMatch(/error 1236|different transactions|beyond the leader/);
+    expect(await metric(a, 'mysqlha_diverged')).toBe(1);
+    await waitFor('a Diverged event', () => c.kube.timeline.events.some((e) => e.by === first && e.reason === 'Diverged'), { timeoutMs: 10_000 });
+
+    // Its data was neither replaced nor replicated over, and it stays read-only and out of routing.
+    expect(Number(await c.server(first).value('SELECT @@read_only'))).toBe(1);
+    expect(String(await c.server(first).value('SELECT @@gtid_binlog_pos'))).toBe(errantGtid);
+    expect(await c.server(first).value(`SELECT payload FROM ${CHECK_SCHEMA}.${CHECK_TABLE} WHERE id = -1`)).toBe('errant');
+    const replication = await c.server(first).query<{ Slave_IO_Running: string; Slave_SQL_Running: string }>('SHOW SLAVE STATUS');
+    expect(replication.every((r) => r.Slave_IO_Running === 'No' && r.Slave_SQL_Running === 'No')).toBe(true);
+    expect(await c.server(next).value(`SELECT COUNT(*) FROM ${CHECK_SCHEMA}.${CHECK_TABLE} WHERE id = -1`)).toBe(0);
+    expect(c.kube.pod(first).metadata.labels.role).not.toBe('leader');
+    await verifyInvariants(c, [first]);
+  });
+});
