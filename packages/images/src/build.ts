@@ -71,7 +71,7 @@ export async function buildImages(options: BuildOptions): Promise<ImagesLock> {
           try {
             await pushImage(runner, `push ${key} image`, builder, `${image.name}:${tag}`, `${repository}:${tag}`, digestFile);
           } catch (error) {
-            if (error instanceof StepError) throw new StepError(error.step, `the registry refused ${repository}:${tag}. ${error.message}`);
+            if (error instanceof StepError) throw new StepError(error.step, `could not push ${repository}:${tag} (is the registry reachable, and are you logged in with push rights?): ${error.detail}`);
             throw error;
           }
         }

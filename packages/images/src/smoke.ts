@@ -59,7 +59,7 @@ export async function smokeImages(options: SmokeOptions): Promise<void> {
       if (!/clone/.test(help)) throw new Error(`agent --help does not mention the clone command:\n${help}`);
       const node = (await podRun('agent node', agentImage, ['node', '--version'], {})).trim();
       if (!node.startsWith('v20.')) throw new Error(`the agent image runs Node ${node}, expected v20`);
-      const backup = mariadbVersion(await podRun('agent mariabackup', agentImage, ['mariabackup', '--version'], {}, []));
+      const backup = mariadbVersion(await podRun('agent mariabackup', agentImage, ['sh', '-c', 'mariabackup --version 2>&1'], {}));
       const server = mariadbVersion(await podRun('mysql version', mysqlImage, ['mariadbd', '--version'], {}));
       if (backup !== server) throw new Error(`mariabackup ${backup} in the agent image, mariadbd ${server} in the mysql image: they must match`);
       runner.log(`  node ${node}, MariaDB ${server} in both images`);

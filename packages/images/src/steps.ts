@@ -13,9 +13,9 @@ export const printLog: StepLog = (line) => process.stderr.write(`${line}\n`);
 export class StepError extends Error {
   constructor(
     readonly step: string,
-    message: string,
+    readonly detail: string,
   ) {
-    super(`step "${step}" failed: ${message}`);
+    super(`step "${step}" failed: ${detail}`);
   }
 }
 
@@ -33,12 +33,15 @@ export interface Runner {
  */
 export function createRunner(logDir: string, log: StepLog = printLog, total?: number): Runner {
   let index = 0;
+  // Each run starts every step's log afresh, so the tail in an error is this run's.
+  const started = new Set<string>();
   const slug = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 
   const run: Runner['run'] = async (step, command, args, options = {}) => {
     await mkdir(logDir, { recursive: true });
     const logFile = join(logDir, `${slug(step)}.log`);
-    const out = createWriteStream(logFile, { flags: 'a' });
+    const out = createWriteStream(logFile, { flags: started.has(logFile) ? 'a' : 'w' });
+    started.add(logFile);
     out.write(`$ ${command} ${args.join(' ')}\n`);
     let stdout = '';
     const child = spawn(command, args, {
