@@ -28,6 +28,10 @@ describe('bootstrap of 3 nodes (agents against the fake Kubernetes API)', () => 
     const status = await c.status('mysql-1');
     expect(status.leaseHolder).toBe('mysql-0');
     expect(status.decision).toBe('following mysql-0');
+    const cli = await c.agent('mysql-0').cli(['status']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toMatch(/^role: +leader$/m);
+    expect(cli.stdout).toMatch(/^decision: +I hold the lease, renewed/m);
     const reasons = c.kube.timeline.events.map((e) => `${e.by}:${e.reason}`);
     expect(reasons).toContain('mysql-0:Promoted');
     await verifyInvariants(c);

@@ -1,0 +1,117 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultClusterSpec, serverConfig } from '@mysqlha/config';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const PORT = 14900;
+
+function cli(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('agent init against a real mariadbd', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-init-'));
+  const runDir = join(dir, 'run');
+  const dataDir = join(dir, 'data');
+  const secretsDir = join(dir, 'secrets');
+  const configFile = join(dir, 'agent.yaml');
+  const env = { POD_NAME: 'mysql-2', POD_NAMESPACE: 'db', MYSQLHA_CONFIG: configFile };
+  let mariadbd: ChildProcess | undefined;
+
+  beforeAll(() => {
+    mkdirSync(secretsDir, { mode: 0o700 });
+    writeFileSync(join(secretsDir, 'root-password'), "r00t'pw\n", { mode: 0o600 });
+    writeFileSync(join(secretsDir, 'replication-password'), 'repl-pw\n', { mode: 0o600 });
+    // The ConfigMap's my.cnf, with this host's log path and loopback bind (as a test overlay would).
+    const template = serverConfig(defaultClusterSpec()).replace('/var/log/mysql/slow.log', join(dir, 'slow.log')).replace('bind_address = 0.0.0.0', 'bind_address = 127.0.0.1');
+    writeFileSync(join(dir, 'my.cnf'), template);
+    writeFileSync(
+      configFile,
+      [`mysqlPort: ${PORT}`, `dataDir: ${dataDir}`, `runDir: ${runDir}`, `secretsDir: ${secretsDir}`, 'peerAddresses:', `  mysql-2: {host: 127.0.0.1, mysqlPort: ${PORT}, httpPort: ${PORT + 10}}`, ''].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    if (mariadbd?.pid && mariadbd.exitCode === null) {
+      mariadbd.kill('SIGKILL');
+      await new Promise((r) => mariadbd!.once('exit', r));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('bootstraps an empty datadir with the accounts of the pod contract and no binlog events', async () => {
+    const r = cli(['init'], env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/server_id 3, report_host 127\.0\.0\.1/);
+    expect(r.stdout).toMatch(/decision: bootstrap/);
+    const cnf = readFileSync(join(runDir, 'my.cnf'), 'utf8');
+    expect(cnf).toMatch(/^server_id = 3$/m);
+    expect(cnf).toMatch(/^report_host = 127\.0\.0\.1$/m);
+    expect(cnf).not.toContain("r00t'pw");
+    expect(readdirSync(runDir).filter((f) => f.endsWith('.sql')), 'the init SQL file is deleted').toEqual([]);
+
+    const args = [`--defaults-file=${join(runDir, 'my.cnf')}`];
+    if (process.getuid?.() === 0) args.push('--user=root');
+    mariadbd = spawn('mariadbd', args, { stdio: 'ignore' });
+    let conn: mysql.Connection | undefined;
+    for (let i = 0; i < 100 && !conn; i++) {
+      conn = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root', password: "r00t'pw" }).catch(async () => {
+        await new Promise((res) => setTimeout(res, 100));
+        return undefined;
+      });
+    }
+    expect(conn, 'root@127.0.0.1 logs in with the secret file password').toBeDefined();
+    const [[v]] = (await conn!.query('SELECT @@server_id AS id, @@read_only AS ro, @@gtid_binlog_pos AS pos, @@report_host AS rh')) as any;
+    expect(v).toEqual({ id: 3, ro: 1, pos: '', rh: '127.0.0.1' });
+    const [grants] = (await conn!.query("SHOW GRANTS FOR repl@'%'")) as any;
+    // MariaDB 10.11 shows REPLICATION CLIENT under its new name, BINLOG MONITOR.
+    expect(Object.values(grants[0]).join()).toMatch(/^GRANT REPLICATION SLAVE, BINLOG MONITOR ON \*\.\* TO `repl`@`%`/);
+    const repl = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'repl', password: 'repl-pw' });
+    await repl.end();
+    await conn!.end();
+    mariadbd.kill('SIGTERM');
+    await new Promise((res) => mariadbd!.once('exit', res));
+  });
+
+  it('starts a datadir that has data as is', () => {
+    const r = cli(['init'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/decision: start as is/);
+    expect(existsSync(join(dataDir, 'mysql'))).toBe(true);
+  });
+
+  it('stops on a bad setting, naming the key and what was expected', () => {
+    const r = cli(['init', '--mysql-port', 'x'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('agent: bad setting: flag --mysql-port: mysqlPort: expected an integer port between 1 and 65535, got "x"\n');
+  });
+});
+
+describe('agent CLI', () => {
+  it('has --help on every command', () => {
+    for (const cmd of ['init', 'clone', 'run', 'status', 'switchover']) {
+      const r = cli([cmd, '--help'], {});
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(new RegExp(`^agent ${cmd}`));
+    }
+    expect(cli(['--help'], {}).stdout).toMatch(/Commands:/);
+    expect(cli(['frobnicate'], {}).code).toBe(2);
+  });
+
+  it('says clone is not part of this build', () => {
+    expect(cli(['clone'], {}).stdout).toBe('agent clone: not available in this build\n');
+  });
+
+  it('explains that status needs a running agent', () => {
+    const r = cli(['status', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach the agent at \/nonexistent\/agent.sock/);
+  });
+});
