@@ -15,7 +15,7 @@ export interface KindInfo {
   readonly custom: boolean;
 }
 
-const CRD_PACKAGES: readonly { readonly group: RegExp; readonly pkg: string }[] = [
+export const CRD_PACKAGES: readonly { readonly group: RegExp; readonly pkg: string }[] = [
   { group: /^argoproj\.io$/, pkg: '@kubernetes-models/argo-cd' },
   { group: /^[a-z]+\.toolkit\.fluxcd\.io$/, pkg: '@kubernetes-models/flux-cd' },
   { group: /^(generators\.)?external-secrets\.io$/, pkg: '@kubernetes-models/external-secrets' },
