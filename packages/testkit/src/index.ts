@@ -15,4 +15,7 @@ export type { PeerAddress } from './agents/agent-config.js';
 export { logTails } from './util/logs.js';
 export { WriteLoad, type AckedWrite, type WriteLoadOptions } from './check/write-load.js';
 export { WritableWatcher, type WritableOverlap } from './check/writable-watcher.js';
-export { assertConverged, type Convergence, type ConvergedOptions } from './check/converged.js';
+export { assertConverged, missingAckedIds, type Acked, type Convergence, type ConvergedOptions } from './check/converged.js';
+export { clusterNotReady, waitForCluster } from './check/cluster-ready.js';
+export { cpuPercent, cpuSeconds, rssKiB } from './measure/proc.js';
+export { summarize, type Summary } from './measure/stats.js';

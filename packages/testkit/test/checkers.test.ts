@@ -11,8 +11,10 @@ import {
   startFakeKube,
   startServers,
   stopAll,
+  clusterNotReady,
   waitApplied,
   waitFor,
+  waitForCluster,
 } from '../src/index.js';
 
 // Ports 15300-15399 are this file's. Roles are set by hand here (no agents); the API server is the in-process fake.
@@ -40,6 +42,17 @@ describe('write checkers against real servers and the fake Kubernetes API', () =
   });
   beforeEach(({ onTestFailed }) => onTestFailed(() => console.error(logTails({ servers }))));
   afterAll(stopAll);
+
+  it('waitForCluster sees one writable leader with every other server replicating from it', async () => {
+    expect(await waitForCluster(servers, kube)).toBe('mysql-0');
+    await c.query('STOP SLAVE');
+    try {
+      expect(await clusterNotReady(servers, kube)).toBe('mysql-2: IO No, SQL No');
+    } finally {
+      await c.query('START SLAVE');
+    }
+    expect(await waitForCluster(servers, kube)).toBe('mysql-0');
+  });
 
   it('WriteLoad writes through the pod labelled leader and assertConverged finds every acknowledged write everywhere', async () => {
     const load = new WriteLoad({ kube, servers }).start();

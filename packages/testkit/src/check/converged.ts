@@ -18,7 +18,7 @@ export interface Convergence {
   checksums: Record<string, string>;
 }
 
-type Acked = Iterable<number> | { ackedIds(): number[] };
+export type Acked = Iterable<number> | { ackedIds(): number[] };
 
 const SYSTEM_SCHEMAS = ['mysql', 'sys', 'information_schema', 'performance_schema'];
 
@@ -66,6 +66,17 @@ async function checksums(server: MariaServer, tables: string[]): Promise<Record<
   return Object.fromEntries(rows.map((row) => [row.Table, String(row.Checksum)]));
 }
 
+/** The acknowledged ids that `server` does not have. */
+export async function missingAckedIds(server: MariaServer, acked: Acked): Promise<number[]> {
+  const rows = await server.query<{ id: number | string }>(`SELECT id FROM ${CHECK_SCHEMA}.${CHECK_TABLE}`);
+  const present = new Set(rows.map((row) => Number(row.id)));
+  return idsOf(acked).filter((id) => !present.has(id));
+}
+
+function idsOf(acked: Acked): number[] {
+  return Symbol.iterator in acked ? [...(acked as Iterable<number>)] : (acked as { ackedIds(): number[] }).ackedIds();
+}
+
 function sample(ids: number[]): string {
   return ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')}, ... (${ids.length} in all)`;
 }
@@ -82,7 +93,7 @@ export async function assertConverged(servers: MariaServer[], acked: Acked, opti
   const ordered = [leader, ...servers.filter((s) => s !== leader)];
   const gtid = await waitSameGtid(ordered, options.timeoutMs ?? 30_000);
 
-  const ackedIds = Symbol.iterator in acked ? [...(acked as Iterable<number>)] : (acked as { ackedIds(): number[] }).ackedIds();
+  const ackedIds = idsOf(acked);
   const problems: string[] = [];
   const rowCounts: number[] = [];
   for (const server of ordered) {
