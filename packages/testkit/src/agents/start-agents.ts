@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -42,6 +42,7 @@ export async function startAgents(options: StartAgentsOptions): Promise<AgentPro
   checkPortRange('startAgents httpPortBase', httpPortBase, servers.length);
   checkPortRange('startAgents clonePortBase', clonePortBase, servers.length);
   const agentBin = options.agentBin ?? join(repoRoot(), 'packages/agent/dist/cli.js');
+  if (!existsSync(agentBin)) throw new Error(`startAgents: ${agentBin} does not exist; build it: npx turbo run build --filter=@mysqlha/agent`);
   const root = options.dir ?? mkdtempSync(join(tmpdir(), 'mysqlha-agents-'));
   if (!options.dir) trackTempDir(root);
 
