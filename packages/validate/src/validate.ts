@@ -40,15 +40,12 @@ async function validateTarget(target: Target, options: ValidateOptions): Promise
   const detected = detectEnvironment(objects, target.path);
   const environment = options.environment ?? detected.name;
   const repoRoot = findRepoRoot(target.path);
-  const policyFindings = runPolicies(
-    { objects, targetPath: target.path, ...(environment === undefined ? {} : { environment }), ...(repoRoot === undefined ? {} : { repoRoot }) },
-    options,
-  );
+  const policyFindings = runPolicies({ objects, targetPath: target.path, environment, repoRoot }, options);
   return {
     target: target.name,
     objects: objects.length,
     errors: [...parsed.errors, ...schemaFindings, ...detected.findings, ...policyFindings],
-    ...(environment === undefined ? {} : { environment }),
+    environment,
   };
 }
 

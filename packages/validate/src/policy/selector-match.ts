@@ -15,20 +15,20 @@ interface Selector {
   readonly matchExpressions: readonly Record<string, unknown>[];
 }
 
-function matches(selector: Selector, labels: Record<string, string>): boolean {
+function matches(selector: Selector, labels: Record<string, string>, runtimeLabels = RUNTIME_LABELS): boolean {
   for (const [key, value] of Object.entries(selector.matchLabels)) {
     if (labels[key] === value) continue;
-    if (labels[key] === undefined && RUNTIME_LABELS[key]?.includes(value)) continue;
+    if (labels[key] === undefined && runtimeLabels[key]?.includes(value)) continue;
     return false;
   }
   for (const expression of selector.matchExpressions) {
     const key = asString(expression.key) ?? '';
     const values = asArray(expression.values).filter((value): value is string => typeof value === 'string');
     const label = labels[key];
-    const runtime = label === undefined && RUNTIME_LABELS[key] !== undefined;
+    const runtime = label === undefined && runtimeLabels[key] !== undefined;
     switch (expression.operator) {
       case 'In':
-        if (!(label !== undefined ? values.includes(label) : runtime && values.some((value) => RUNTIME_LABELS[key]?.includes(value)))) return false;
+        if (!(label !== undefined ? values.includes(label) : runtime && values.some((value) => runtimeLabels[key]?.includes(value)))) return false;
         break;
       case 'NotIn':
         if (label !== undefined && values.includes(label)) return false;
@@ -94,7 +94,8 @@ export const selectorMatch: Policy = {
     for (const object of objects) {
       for (const { path, selector, own } of selectorsOf(object)) {
         if (own) {
-          if (!matches(selector, own.labels)) {
+          // The API server checks a workload's selector against its template as written: no run-time labels.
+          if (!matches(selector, own.labels, {})) {
             findings.push(finding('selector-match', object, path, `selector (${describe(selector)}) does not match the pod template's labels`));
           }
           continue;
