@@ -78,12 +78,19 @@ export async function startAdminSocket(agent: Agent, path: string): Promise<Serv
     if (route === 'GET /status') return send(res, 200, agent.status());
     if (route === 'POST /switchover') {
       const to = url.searchParams.get('to') ?? undefined;
-      if (!agent.isLeading() && url.searchParams.get('ifLeader') === 'true') {
+      // The preStop hook: the pod is going away whatever happens, so a follower answers at once and a
+      // leader that cannot hand over steps down (releasing the Lease) rather than stop as leader.
+      const prestop = url.searchParams.get('reason') === 'prestop';
+      if (!agent.isLeading() && (prestop || url.searchParams.get('ifLeader') === 'true')) {
         return send(res, 200, { switched: false, reason: `${agent.status().pod} is not the leader` });
       }
       agent.switchover(to).then(
         (r) => send(res, 200, { switched: true, ...r }),
-        (err: Error) => send(res, 409, { switched: false, reason: err.message }),
+        async (err: Error) => {
+          if (!prestop) return send(res, 409, { switched: false, reason: err.message });
+          await agent.stepDown(`stopping: ${err.message}`);
+          send(res, 200, { switched: false, reason: `${err.message}; stepped down and released the lease` });
+        },
       );
       return;
     }
