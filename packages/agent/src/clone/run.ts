@@ -3,7 +3,6 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rankDonors, type CloneCandidate } from './donor-choice.js';
@@ -129,12 +128,6 @@ async function cloneOnce(
     report({ bytes: now.bytes, expectedBytes, mbPerSecond: now.mbPerSecond, etaSeconds: now.etaSeconds });
     return now;
   };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
   const ticker = setInterval(() => logger.info(`clone progress: ${describeProgress(update())}`), options.progressIntervalMs ?? 2000);
   try {
     const extract = spawn(options.mbstreamPath ?? 'mbstream', ['-x', '-C', workDir], {
@@ -142,7 +135,8 @@ async function cloneOnce(
       signal: options.signal,
     });
     const extracted = exited(extract, 'mbstream -x');
-    await Promise.all([pipeline(response, counter, extract.stdin, { signal: options.signal }), extracted]);
+    response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    await Promise.all([pipeline(response, extract.stdin, { signal: options.signal }), extracted]);
     const result = response.trailers[RESULT_TRAILER.toLowerCase()];
     if (result !== 'ok') throw new Error(`donor ${donor.name} did not finish the stream (${result ?? 'no result trailer'})`);
   } finally {

@@ -1,0 +1,177 @@
+#!/usr/bin/env zx
+// Clone throughput against a plain file copy: the agent's clone path (mariabackup --backup
+// --stream=xbstream -> HTTP -> mbstream -x, then --prepare) from a live server, against
+// `tar | tar` of the same datadir once the server is stopped. Also reports both image sizes.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+
+const usage = `Usage: npm run bench:clone -- [--gib N] [--runs N] [--json] [--record]
+
+Fills a mariadbd (loopback port 16301) with about N GiB of InnoDB data (default 1), clones it
+with the agent's donor and receiver (port 16302), then copies the stopped datadir with
+\`tar -cf - | tar -xf -\`, and prints both throughputs (goal: clone >= 0.9x tar) and the image
+sizes recorded in images.lock.json by \`npm run images:build\`. Each copy runs --runs times
+(default 3) and the medians count. --record appends the result to bench/README.md. Data lives under a temporary directory that is removed at the end.`;
+if (argv.help || argv.h) {
+  console.log(usage);
+  process.exit(0);
+}
+const gib = Number(argv.gib ?? 1);
+if (!(gib > 0)) {
+  console.error(`--gib: expected a positive number, got ${argv.gib}`);
+  process.exit(2);
+}
+const runs = Number(argv.runs ?? 3);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`--runs: expected a whole number >= 1, got ${argv.runs}`);
+  process.exit(2);
+}
+$.verbose = false;
+
+const root = resolve('.');
+const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+const { startCloneDonor } = await import(pathToFileURL(join(root, 'packages/agent/dist/clone/index.js')).href);
+const SERVER_PORT = 16301;
+const DONOR_PORT = 16302;
+const dir = await mkdtemp(join(tmpdir(), 'mysqlha-bench-clone-'));
+const dataDir = join(dir, 'source', 'data');
+const socket = join(dir, 'source', 'mysqld.sock');
+const cnf = join(dir, 'source', 'my.cnf');
+const log = (line) => process.stderr.write(`${line}\n`);
+let server;
+let donor;
+
+async function du(path) {
+  return Number((await $`du -sb ${path}`).stdout.split(/\s/)[0]);
+}
+async function sql(statement) {
+  return (await $`mariadb --socket=${socket} -uroot --batch --skip-column-names -e ${statement}`).stdout.trim();
+}
+
+try {
+  await $`mkdir -p ${join(dir, 'source')} ${join(dir, 'secrets')}`;
+  writeFileSync(
+    cnf,
+    [
+      '[mysqld]', 'user = root', `datadir = ${dataDir}`, `socket = ${socket}`, `port = ${SERVER_PORT}`,
+      'bind-address = 127.0.0.1', `pid-file = ${join(dir, 'source', 'mysqld.pid')}`, `log-error = ${join(dir, 'source', 'error.log')}`,
+      'server_id = 1', 'log_bin = mysql-bin', 'gtid_strict_mode = ON', 'innodb_buffer_pool_size = 1G',
+      'innodb_log_file_size = 256M', 'innodb_flush_log_at_trx_commit = 2', '',
+    ].join('\n'),
+  );
+  await $`mariadb-install-db --defaults-file=${cnf} --skip-test-db --auth-root-authentication-method=normal`;
+  server = $`mariadbd --defaults-file=${cnf}`.nothrow().quiet();
+  for (let i = 0; ; i++) {
+    if ((await $`mariadb-admin --socket=${socket} ping`.nothrow().quiet()).exitCode === 0) break;
+    if (i > 200) throw new Error('mariadbd did not start');
+    await sleep(100);
+  }
+
+  const generateStart = performance.now();
+  // 1 KiB rows doubled until the table passes the target; kept out of the binlog, which a clone does not copy.
+  await sql(`SET SESSION sql_log_bin = 0; CREATE DATABASE bench; CREATE TABLE bench.t (id BIGINT AUTO_INCREMENT PRIMARY KEY, pad VARCHAR(1000) NOT NULL) ENGINE=InnoDB;
+    INSERT INTO bench.t (pad) SELECT REPEAT(CHAR(65 + seq % 26), 1000) FROM bench.seq_1_to_16384;`);
+  while ((await du(join(dataDir, 'bench'))) < gib * 2 ** 30) {
+    await sql('SET SESSION sql_log_bin = 0; INSERT INTO bench.t (pad) SELECT pad FROM bench.t');
+  }
+  // One binlogged write, so the copy has a GTID position to start from.
+  await sql('CREATE TABLE bench.marker (id INT PRIMARY KEY); INSERT INTO bench.marker VALUES (1)');
+  log(`generated ${(await du(dataDir) / 2 ** 30).toFixed(2)} GiB in ${((performance.now() - generateStart) / 1000).toFixed(0)} s`);
+
+  writeFileSync(join(dir, 'secrets', 'clone-token'), 'bench-token', { mode: 0o600 });
+  donor = await startCloneDonor({
+    host: '127.0.0.1', port: DONOR_PORT, tokenFile: join(dir, 'secrets', 'clone-token'),
+    mysql: { socket, user: 'root' }, serverDefaultsFile: cnf, dataDir, mayDonate: () => true,
+    logger: { info: () => undefined, warn: log, error: log },
+  });
+  // The receiver runs in its own process, as `agent clone` does in its init container.
+  const receiver = `
+    import { runClone } from ${JSON.stringify(pathToFileURL(join(root, 'packages/agent/dist/clone/index.js')).href)};
+    const started = performance.now();
+    let streamSeconds;
+    const result = await runClone({
+      dataDir: process.argv[1], tokenFile: process.argv[2], attempts: 1,
+      candidates: () => [{ name: 'bench-source', url: 'http://127.0.0.1:${DONOR_PORT}', role: 'leader', healthy: true }],
+      logger: { info: () => undefined, warn: console.error, error: console.error },
+      onProgress: (p) => { if (p.state === 'preparing') streamSeconds ??= (performance.now() - started) / 1000; },
+    });
+    console.log(JSON.stringify({ ...result, streamSeconds, totalSeconds: (performance.now() - started) / 1000 }));`;
+  const clones = [];
+  for (let run = 0; run < runs; run++) {
+    const target = join(dir, `clone-${run}`, 'data');
+    const { stdout } = await $`node --input-type=module -e ${receiver} ${target} ${join(dir, 'secrets', 'clone-token')}`;
+    clones.push(JSON.parse(stdout.trim().split('\n').at(-1)));
+    await rm(join(dir, `clone-${run}`), { recursive: true, force: true });
+    log(`clone ${run + 1}/${runs}: stream ${clones.at(-1).streamSeconds.toFixed(2)} s, with prepare ${clones.at(-1).totalSeconds.toFixed(2)} s`);
+  }
+  await donor.close();
+  donor = undefined;
+
+  await $`mariadb-admin --socket=${socket} shutdown`;
+  await server;
+  server = undefined;
+  const sourceBytes = await du(dataDir);
+  const tars = [];
+  for (let run = 0; run < runs; run++) {
+    await $`rm -rf ${join(dir, 'tar')} && mkdir -p ${join(dir, 'tar')}`;
+    const tarStart = performance.now();
+    await $`tar -C ${dataDir} -cf - . | tar -C ${join(dir, 'tar')} -xf -`;
+    tars.push((performance.now() - tarStart) / 1000);
+    log(`tar ${run + 1}/${runs}: ${tars.at(-1).toFixed(2)} s`);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const streamSeconds = median(clones.map((c) => c.streamSeconds));
+  const cloneSeconds = median(clones.map((c) => c.totalSeconds));
+  const tarSeconds = median(tars);
+  const result = { bytes: median(clones.map((c) => c.bytes)) };
+
+  const mb = (bytes, seconds) => Number((bytes / 1e6 / seconds).toFixed(1));
+  const lockFile = join(root, 'images.lock.json');
+  const images = existsSync(lockFile) ? JSON.parse(readFileSync(lockFile, 'utf8')).images : undefined;
+  const out = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    datadirBytes: sourceBytes,
+    streamedBytes: result.bytes,
+    cloneStreamSeconds: Number(streamSeconds.toFixed(2)),
+    cloneTotalSeconds: Number(cloneSeconds.toFixed(2)),
+    cloneStreamMBps: mb(result.bytes, streamSeconds),
+    cloneTotalMBps: mb(result.bytes, cloneSeconds),
+    tarSeconds: Number(tarSeconds.toFixed(2)),
+    tarMBps: mb(sourceBytes, tarSeconds),
+    streamRatio: Number((mb(result.bytes, streamSeconds) / mb(sourceBytes, tarSeconds)).toFixed(2)),
+    totalRatio: Number((mb(result.bytes, cloneSeconds) / mb(sourceBytes, tarSeconds)).toFixed(2)),
+    goal: 0.9,
+    imageSizesMB: images ? Object.fromEntries(Object.values(images).map((i) => [i.name, Math.round(i.sizeBytes / 1e6)])) : 'run npm run images:build first',
+  };
+  if (argv.json) console.log(JSON.stringify(out, null, 2));
+  else {
+    console.log(`datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, streamed ${(result.bytes / 2 ** 30).toFixed(2)} GiB`);
+    console.log(`clone stream:            ${out.cloneStreamSeconds} s, ${out.cloneStreamMBps} MB/s (${out.streamRatio}x tar)`);
+    console.log(`clone stream + prepare:  ${out.cloneTotalSeconds} s, ${out.cloneTotalMBps} MB/s (${out.totalRatio}x tar)`);
+    console.log(`tar | tar (stopped):     ${out.tarSeconds} s, ${out.tarMBps} MB/s`);
+    console.log(`images: ${JSON.stringify(out.imageSizesMB)}`);
+  }
+  if (argv.record) {
+    const sizes = images ? Object.entries(out.imageSizesMB).map(([name, size]) => `| image \`${name}\` | ${size} MB |`).join('\n') : '| images | not built |';
+    appendFileSync(
+      'bench/README.md',
+      `\n### clone, ${out.date}\n\nMachine: ${out.machine}. Datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, idle donor, receiver in its own process, loopback, median of ${runs} runs; load average at the start ${loadAtStart}.\n\n` +
+        `| | seconds | MB/s | vs tar |\n| --- | --- | --- | --- |\n` +
+        `| clone stream (mariabackup -> HTTP -> mbstream) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
+        `| clone stream + prepare | ${out.cloneTotalSeconds} | ${out.cloneTotalMBps} | ${out.totalRatio}x |\n` +
+        `| \`tar | tar\` of the stopped datadir | ${out.tarSeconds} | ${out.tarMBps} | 1x |\n\n| image | size |\n| --- | --- |\n${sizes}\n`,
+    );
+  }
+} finally {
+  await donor?.close();
+  if (server) {
+    await $`mariadb-admin --socket=${socket} shutdown`.nothrow();
+    await server;
+  }
+  await rm(dir, { recursive: true, force: true });
+}
