@@ -39,6 +39,12 @@ describe('kustomization targets (real kubectl kustomize)', () => {
     ]);
   });
 
+  it('an environment other than dev, staging or prod is an error: it would switch off the prod and dev rules', async () => {
+    const errors = await errorsOf('environment-typo.yaml');
+    expect(where(errors)).toEqual(['environment ConfigMap/settings metadata.annotations["mysqlha.io/environment"]']);
+    expect(errors[0]?.message).toBe('"prd" is not one of dev, staging, prod');
+  });
+
   it('a YAML syntax error is an error for that file, naming the document', async () => {
     const [error, ...rest] = await errorsOf('yaml/broken.yaml');
     expect(rest).toEqual([]);

@@ -4,6 +4,7 @@ import type { Finding } from '../report/types.js';
 import { finding } from './types.js';
 
 export const ENVIRONMENT_ANNOTATION = 'mysqlha.io/environment';
+export const ENVIRONMENTS: readonly string[] = ['dev', 'staging', 'prod'];
 
 export interface Environment {
   readonly name?: string;
@@ -20,8 +21,13 @@ export function detectEnvironment(objects: readonly KubeObject[], targetPath: st
   for (const object of objects) {
     const value = annotationsOf(object)[ENVIRONMENT_ANNOTATION];
     if (typeof value !== 'string') continue;
-    if (name === undefined) name = value;
-    else if (value !== name) {
+    if (name === undefined) {
+      name = value;
+      if (!ENVIRONMENTS.includes(value)) {
+        // A misspelt environment would silently switch off the prod and dev rules.
+        findings.push(finding('environment', object, ['metadata', 'annotations', ENVIRONMENT_ANNOTATION], `"${value}" is not one of ${ENVIRONMENTS.join(', ')}`));
+      }
+    } else if (value !== name) {
       findings.push(finding('environment', object, ['metadata', 'annotations', ENVIRONMENT_ANNOTATION], `says "${value}" but other objects say "${name}"`));
     }
   }
@@ -29,5 +35,5 @@ export function detectEnvironment(objects: readonly KubeObject[], targetPath: st
   const segments = targetPath.split(sep);
   const at = segments.lastIndexOf('overlays');
   const fromPath = at >= 0 ? segments[at + 1] : undefined;
-  return { name: fromPath === '' ? undefined : fromPath, findings };
+  return { name: fromPath !== undefined && ENVIRONMENTS.includes(fromPath) ? fromPath : undefined, findings };
 }
