@@ -4,10 +4,10 @@ import type { Finding } from '../report/types.js';
 import { builtinFieldType } from './fields-builtin.js';
 import { customFieldType } from './fields-custom.js';
 import { toSchemaErrors, type AjvError } from './model-errors.js';
-import { KUBERNETES_VERSION } from './kubeconform.js';
-import { knowsApiVersion, lookupKind } from './registry.js';
+import { knowsApiVersion, lookupKind, type KindInfo } from './registry.js';
 import { findUnknownFields } from './unknown-fields.js';
 import { fieldsNewerThanModel } from './version-skew.js';
+import { KUBERNETES_VERSION } from './version.js';
 
 /**
  * Offline strict validation of one object: kubernetes-models (Kubernetes 1.33 schemas and the
@@ -27,7 +27,7 @@ export async function validateEmbedded(object: KubeObject): Promise<Finding[]> {
       rule: 'schema/unknown-kind',
       ...where,
       path: knowsApiVersion(apiVersion) ? 'kind' : 'apiVersion',
-      message: `${apiVersion} ${kind} is not a Kubernetes 1.33 kind nor a known custom resource (Argo CD, Flux, External Secrets)`,
+      message: `${apiVersion} ${kind} is not a Kubernetes ${KUBERNETES_VERSION} kind nor a known custom resource (Argo CD, Flux, External Secrets)`,
     }];
   }
   const findings: Finding[] = [];
@@ -38,25 +38,27 @@ export async function validateEmbedded(object: KubeObject): Promise<Finding[]> {
     if (!errors) throw error;
     for (const schemaError of toSchemaErrors(errors, object)) findings.push({ ...where, ...schemaError });
   }
+  findings.push(...(await unknownFields(object, apiVersion, kind, info)));
+  return findings;
+}
+
+async function unknownFields(object: KubeObject, apiVersion: string, kind: string, info: KindInfo): Promise<Finding[]> {
+  const where = { rule: 'schema/unknown-field', kind, name: nameOf(object) };
   const fieldType = info.custom ? await customFieldType(info.specifier, kind) : builtinFieldType(apiVersion, kind);
-  if (fieldType) {
-    for (const unknown of findUnknownFields(object, fieldType)) {
+  if (!fieldType) return [];
+  const findings: Finding[] = findUnknownFields(object, fieldType).map((unknown) => ({
+    ...where,
+    path: formatPath([...unknown.path, unknown.field]),
+    message: `unknown field "${unknown.field}"`,
+  }));
+  // Custom resource field lists come from the same package as their validator; only built-in ones can be newer.
+  if (!info.custom) {
+    for (const path of fieldsNewerThanModel(object, fieldType, info.model)) {
       findings.push({
-        rule: 'schema/unknown-field',
         ...where,
-        path: formatPath([...unknown.path, unknown.field]),
-        message: `unknown field "${unknown.field}"`,
+        path: formatPath(path),
+        message: `unknown field "${String(path[path.length - 1])}" in Kubernetes ${KUBERNETES_VERSION} (a later release added it)`,
       });
-    }
-    if (!info.custom) {
-      for (const path of fieldsNewerThanModel(object, fieldType, info.model)) {
-        findings.push({
-          rule: 'schema/unknown-field',
-          ...where,
-          path: formatPath(path),
-          message: `unknown field "${String(path[path.length - 1])}" in Kubernetes ${KUBERNETES_VERSION} (a later release added it)`,
-        });
-      }
     }
   }
   return findings;

@@ -4,7 +4,8 @@ import { which } from '../render/which.js';
 import { validateEmbedded } from './embedded.js';
 import { DEFAULT_SCHEMA_LOCATIONS, runKubeconform } from './kubeconform.js';
 
-export { DEFAULT_SCHEMA_LOCATIONS, KUBERNETES_VERSION } from './kubeconform.js';
+export { DEFAULT_SCHEMA_LOCATIONS } from './kubeconform.js';
+export { KUBERNETES_VERSION } from './version.js';
 
 export interface SchemaOptions {
   /** `auto` (default) uses kubeconform when it is on PATH, else the embedded validator. */

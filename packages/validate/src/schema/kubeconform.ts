@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { formatPath, pointerToSegments } from '../report/path.js';
 import type { Finding } from '../report/types.js';
+import { KUBERNETES_VERSION } from './version.js';
 
 /**
  * Schema locations handed to kubeconform: its default (the Kubernetes JSON schemas) and the
@@ -11,8 +12,6 @@ export const DEFAULT_SCHEMA_LOCATIONS: readonly string[] = [
   'default',
   'https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json',
 ];
-
-export const KUBERNETES_VERSION = '1.33.0';
 
 interface KubeconformResource {
   readonly kind?: string;
