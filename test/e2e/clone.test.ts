@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { replicateFrom, sleep, startServers, stopAll, waitApplied, waitFor, type MariaServer } from '@mysqlha/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -246,6 +247,41 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
     expect(await first.value("SELECT COUNT(*) FROM app.t WHERE pad = 'errant'")).toBe(0);
     expect(await first.value('SELECT @@gtid_current_pos')).not.toBe(errant);
     await expectConverged(first);
+  });
+
+  it('streams over HTTPS when the donor has a certificate, and a receiver that does not trust it gets nothing', async () => {
+    const tls = join(dirname(first.dir), 'tls');
+    await mkdir(tls);
+    await promisify(execFile)('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=mysql-0',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(tls, 'tls.key'), '-out', join(tls, 'tls.crt'),
+    ]);
+    const tlsDonor = await startCloneDonor({
+      host: '127.0.0.1',
+      port: DONOR_PORT + 1,
+      tokenFile,
+      tlsCertFile: join(tls, 'tls.crt'),
+      tlsKeyFile: join(tls, 'tls.key'),
+      mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password') },
+      serverDefaultsFile: source.configFile,
+      mayDonate: () => true,
+      logger,
+    });
+    try {
+      expect(tlsDonor.scheme).toBe('https');
+      const tlsCandidates: CloneCandidate[] = [{ name: 'mysql-0', url: `https://127.0.0.1:${DONOR_PORT + 1}`, role: 'leader', healthy: true }];
+      const untrusting = join(dirname(first.dir), 'untrusting', 'data');
+      await expect(runClone({ dataDir: untrusting, candidates: () => tlsCandidates, tokenFile, logger, attempts: 1 })).rejects.toThrow(/certificate/);
+      expect(await isEmpty(dirname(untrusting))).toBe(true);
+
+      const trusting = join(dirname(first.dir), 'trusting', 'data');
+      const result = await runClone({ dataDir: trusting, candidates: () => tlsCandidates, tokenFile, caFile: join(tls, 'tls.crt'), logger });
+      expect(result.outcome).toBe('cloned');
+      expect((await readClonedPosition(trusting))?.gtid).toBe(result.outcome === 'cloned' ? result.gtid : undefined);
+      await rm(dirname(trusting), { recursive: true, force: true });
+    } finally {
+      await tlsDonor.close();
+    }
   });
 
   it('skips a datadir that already holds data', async () => {
