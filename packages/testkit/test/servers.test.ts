@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MariaServer, replicateFrom, startServers, stopAll, waitApplied } from '../src/index.js';
@@ -76,11 +77,29 @@ describe('real mariadbd servers', () => {
     expect(await server.value('SELECT @@read_only')).toBe(1);
   });
 
-  it('fail to start with the error log when the port is taken', async () => {
-    const [clash] = await startServers({ count: 1, portBase: 15000 }).then(
-      () => [undefined],
-      (error: Error) => [error],
+  it('refuse at once to start on a datadir without the harness accounts', async () => {
+    const [other] = await startServers({ count: 1, portBase: 15010 });
+    await other!.stop();
+    rmSync(other!.dataDir, { recursive: true });
+    mkdirSync(other!.dataDir);
+    execFileSync('mariadb-install-db', [`--defaults-file=${other!.configFile}`, '--skip-test-db'], { stdio: 'ignore' });
+    await expect(other!.start()).rejects.toThrow(/mysql-0: answers on port 15010 but refuses root@127.0.0.1/);
+    expect(other!.isRunning()).toBe(false);
+  });
+
+  it('refuse to start on a port another process answers on', async () => {
+    await expect(startServers({ count: 1, portBase: 15000 })).rejects.toThrow('mysql-0: port 15000 on 127.0.0.1 is already in use by another process');
+  });
+
+  it('fail with the tail of the error log when mariadb-install-db or mariadbd fails', async () => {
+    await expect(startServers({ count: 1, portBase: 15020, settings: { no_such_option: 1 } })).rejects.toThrow(
+      /mysql-0: mariadb-install-db failed[\s\S]*unknown variable 'no_such_option=1'/,
     );
-    expect(clash?.message).toMatch(/exited .*while starting on port 15000[\s\S]*(Address already in use|Bind on TCP)/);
+    const [other] = await startServers({ count: 1, portBase: 15030 });
+    await other!.stop();
+    appendFileSync(other!.configFile, 'no_such_option = 2\n');
+    await expect(other!.start()).rejects.toThrow(
+      /mysql-0: mariadbd exited \(code \d+, signal null\) while starting on port 15030[\s\S]*unknown variable 'no_such_option=2'/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import { closeSync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { isAlive, killAndWait, trackChild } from '../process/registry.js';
 import { tailFile } from '../util/files.js';
+import { portIsFree } from '../util/port-free.js';
 import { sleep } from '../util/wait.js';
 
 const run = promisify(execFile);
@@ -71,6 +72,9 @@ export class AgentProcess {
   /** Starts `agent run` (output appended to logFile) and resolves once its HTTP server answers /status. */
   async start(): Promise<void> {
     if (this.isRunning()) throw new Error(`agent ${this.name}: already running (pid ${this.#child?.pid})`);
+    for (const port of [this.httpPort, this.clonePort]) {
+      if (!(await portIsFree(port))) throw new Error(`agent ${this.name}: port ${port} on 127.0.0.1 is already in use by another process`);
+    }
     const log = openSync(this.logFile, 'a');
     const child = spawn(process.execPath, [this.options.agentBin, 'run'], { env: this.env(), stdio: ['ignore', log, log] });
     closeSync(log);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import mysql from 'mysql2/promise';
 import { isAlive, killAndWait, trackChild } from '../process/registry.js';
 import { tailFile } from '../util/files.js';
+import { portIsFree } from '../util/port-free.js';
 import { sleep } from '../util/wait.js';
 import type { Secrets } from './secrets.js';
 
@@ -54,6 +55,8 @@ export class MariaServer {
   /** Starts mariadbd and resolves once it answers queries; rejects with the error log's tail if it dies. */
   async start(): Promise<void> {
     if (this.isRunning()) throw new Error(`${this.name}: already running (pid ${this.#child?.pid})`);
+    // Readiness is a login on the port, so another process answering there would pass for this server.
+    if (!(await portIsFree(this.port))) throw new Error(`${this.name}: port ${this.port} on 127.0.0.1 is already in use by another process`);
     const child = spawn('mariadbd', [`--defaults-file=${this.configFile}`], { stdio: 'ignore' });
     trackChild(child);
     this.#child = child;
@@ -64,7 +67,12 @@ export class MariaServer {
           `${this.name}: mariadbd exited (code ${child.exitCode}, signal ${child.signalCode}) while starting on port ${this.port}; ${this.errorLog}:\n${tailFile(this.errorLog, 25)}`,
         );
       }
-      if (await this.ping()) return;
+      const answer = await this.ping();
+      if (answer === 'refused') {
+        await killAndWait(child);
+        throw new Error(`${this.name}: answers on port ${this.port} but refuses root@127.0.0.1 with the password in ${this.secrets.dir}/root-password (a datadir not initialised by startServers?)`);
+      }
+      if (answer === 'ready') return;
       if (Date.now() > deadline) {
         await killAndWait(child);
         throw new Error(`${this.name}: not answering on port ${this.port} after ${START_TIMEOUT_MS} ms; ${this.errorLog}:\n${tailFile(this.errorLog, 25)}`);
@@ -123,13 +131,14 @@ export class MariaServer {
     return tailFile(this.errorLog, lines);
   }
 
-  private async ping(): Promise<boolean> {
+  private async ping(): Promise<'ready' | 'refused' | 'down'> {
     try {
       const connection = await this.connect({ connectTimeoutMs: 500 });
       connection.destroy();
-      return true;
-    } catch {
-      return false;
+      return 'ready';
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      return code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_HOST_NOT_PRIVILEGED' ? 'refused' : 'down';
     }
   }
 }

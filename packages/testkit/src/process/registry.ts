@@ -14,7 +14,15 @@ process.on('exit', () => {
   for (const child of children) {
     if (child.pid !== undefined && isAlive(child)) process.kill(child.pid, 'SIGKILL');
   }
+  removeTempDirs();
 });
+
+function removeTempDirs(): void {
+  if (!process.env.MYSQLHA_KEEP_TMP) {
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  }
+  tempDirs.clear();
+}
 
 export function isAlive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
@@ -53,8 +61,5 @@ export async function stopAll(): Promise<void> {
   closers.clear();
   await Promise.allSettled(closing.map((close) => close()));
   await Promise.all([...children].map(killAndWait));
-  if (!process.env.MYSQLHA_KEEP_TMP) {
-    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  }
-  tempDirs.clear();
+  removeTempDirs();
 }
