@@ -25,6 +25,8 @@ export interface RunCloneOptions {
   /** First pause between tries, doubled each time up to maxBackoffMs (defaults 1 s, 30 s). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** A donor that sends nothing for this long is given up on (default 5 minutes: mariabackup may wait for locks). */
+  idleTimeoutMs?: number;
   /** Memory for `mariabackup --prepare` (default 256M). */
   prepareMemory?: string;
   mariabackupPath?: string;
@@ -136,7 +138,10 @@ async function cloneOnce(
     });
     const extracted = exited(extract, 'mbstream -x');
     response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    await Promise.all([pipeline(response, extract.stdin, { signal: options.signal }), extracted]);
+    // Wait for both, so that a failed attempt never leaves mbstream writing into the next one's directory.
+    const [piped, unpacked] = await Promise.allSettled([pipeline(response, extract.stdin, { signal: options.signal }), extracted]);
+    if (piped.status === 'rejected') throw new Error(`stream from ${donor.name} broke after ${bytes} bytes: ${(piped.reason as Error).message}`);
+    if (unpacked.status === 'rejected') throw unpacked.reason;
     const result = response.trailers[RESULT_TRAILER.toLowerCase()];
     if (result !== 'ok') throw new Error(`donor ${donor.name} did not finish the stream (${result ?? 'no result trailer'})`);
   } finally {
@@ -168,6 +173,8 @@ async function get(url: URL, token: string, options: RunCloneOptions): Promise<I
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { method: 'GET', headers: { Authorization: `Bearer ${token}` }, ca, signal: options.signal }, resolve);
+    const idle = options.idleTimeoutMs ?? 300_000;
+    req.setTimeout(idle, () => req.destroy(new Error(`no data from ${url.origin} for ${idle / 1000} s`)));
     req.on('error', (error) => reject(new Error(`cannot reach ${url.origin}: ${error.message}`)));
     req.end();
   });
