@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { POD_PATHS } from '@mysqlha/config';
-import { fetchStatus, peerAddress } from '../ha/peers.js';
+import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
 import { readSecret } from '../settings/secrets.js';
 import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentSettings } from '../settings/settings.js';
 
@@ -14,10 +14,9 @@ Prepares this pod's server before mysqld starts:
     plus server_id (pod ordinal + 1) and report_host;
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
-      bootstrap     the datadir is empty: mariadb-install-db, then the root and repl accounts from the
-                    secret files, created in bootstrap mode so they write no binlog events.`;
-
-export type InitDecision = 'start' | 'bootstrap';
+      clone         the datadir is empty and a peer has data: left empty for \`agent clone\`;
+      bootstrap     the datadir is empty and no peer has data: mariadb-install-db, then the root and repl
+                    accounts from the secret files, created in bootstrap mode so they write no binlog events.`;
 
 function quote(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
@@ -103,10 +102,8 @@ export async function init(argv: string[]): Promise<number> {
   }
   const peersWithData = await peersHoldingData(s);
   if (peersWithData.length > 0) {
-    process.stdout.write(
-      `${peersWithData.join(', ')} ${peersWithData.length === 1 ? 'has' : 'have'} data, but cloning is not available in this build; ` +
-        'bootstrapping an empty server that replicates everything from the leader\'s binlog\n',
-    );
+    process.stdout.write(`decision: clone (${s.dataDir} is empty and ${peersWithData.join(', ')} ${peersWithData.length === 1 ? 'has' : 'have'} data): left empty for agent clone\n`);
+    return 0;
   }
   await bootstrapDatadir(s, configFile);
   process.stdout.write(`decision: bootstrap (${s.dataDir} was empty): installed system tables and the root and repl accounts\n`);
@@ -114,7 +111,8 @@ export async function init(argv: string[]): Promise<number> {
 }
 
 async function peersHoldingData(s: AgentSettings): Promise<string[]> {
-  const names = Object.keys(s.peerAddresses).filter((p) => p !== s.podName);
+  // A cluster that is only starting (no peer answering yet) has no data anywhere: bootstrap.
+  const names = await listPeers(s).catch(() => [] as string[]);
   const found = await Promise.all(names.map(async (n) => ((await fetchStatus(peerAddress(s, n), 1000))?.mysql.binlogPos ? n : null)));
   return found.filter((n): n is string => n !== null);
 }

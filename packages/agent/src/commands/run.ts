@@ -1,28 +1,38 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startCloneDonor } from '../clone/index.js';
 import { Agent } from '../ha/agent.js';
 import { consoleLogger } from '../ha/log.js';
-import { startAdminSocket, startHttp, type RouteHandler } from '../http/server.js';
-import { loadSettings } from '../settings/settings.js';
+import { startAdminSocket, startHttp } from '../http/server.js';
+import { loadSettings, serverConfigTemplate } from '../settings/settings.js';
 
 export const RUN_HELP = `agent run [--config FILE] [--<setting> VALUE ...]
 
 Runs the HA loop for this pod: holds or follows the Lease, makes the local mysqld the writable leader
 or a read-only follower, and serves /healthz, /readyz, /status and /metrics on httpPort and the admin
-socket runDir/agent.sock. On SIGTERM a leader hands over to the most advanced follower first.
+socket runDir/agent.sock, and the clone donor on clonePort. On SIGTERM a leader hands over to the most advanced follower first.
 
 Settings come from agent.yaml (MYSQLHA_CONFIG), MYSQLHA_* variables and --flags (flag > env > file),
 e.g. --http-port 8080, --loop-interval-ms 500, --failover-policy safe. POD_NAME and POD_NAMESPACE name the pod.`;
-
-/** Routes other parts of the agent add to the HTTP server (the clone donor, when built in). */
-const extraRoutes: Record<string, RouteHandler> = {};
 
 export async function run(argv: string[]): Promise<number> {
   const settings = loadSettings({ argv });
   if (!settings.podName) throw new Error('POD_NAME is not set: the agent needs to know which pod it runs in');
   const log = consoleLogger(settings.podName);
   const agent = new Agent(settings, log);
-  const http = await startHttp(agent, settings.httpPort, '0.0.0.0', extraRoutes);
+  const http = await startHttp(agent, settings.httpPort, '0.0.0.0');
   const admin = await startAdminSocket(agent, join(settings.runDir, 'agent.sock'));
+  const podConfig = join(settings.runDir, 'my.cnf');
+  const donor = await startCloneDonor({
+    host: '0.0.0.0',
+    port: settings.clonePort,
+    tokenFile: join(settings.secretsDir, 'clone-token'),
+    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: 'root', passwordFile: join(settings.secretsDir, 'root-password') },
+    serverDefaultsFile: existsSync(podConfig) ? podConfig : serverConfigTemplate(settings),
+    dataDir: settings.dataDir,
+    mayDonate: () => agent.mayDonate(),
+  });
+  agent.cloneStatus = () => donor.status();
   log.info(
     `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, lease ${settings.namespace}/${settings.leaseName}, ` +
       `loop ${settings.loopIntervalMs} ms, renew deadline ${settings.renewDeadlineMs} ms, lease ${settings.leaseDurationMs} ms, policy ${settings.failoverPolicy}`,
@@ -45,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
         }
       }
       await agent.stop();
+      await donor.close();
       http.close();
       admin.close();
       resolve(0);

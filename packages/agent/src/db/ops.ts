@@ -167,12 +167,14 @@ export interface SourceAddress {
 /**
  * Points replication at a new source from this server's own history: gtid_slave_pos is taken from
  * the binlog (which, with log_slave_updates, holds everything applied here, including a former
- * leader's own writes), so the source sends exactly what is missing.
+ * leader's own writes), so the source sends exactly what is missing. A freshly cloned datadir has no
+ * binlog yet: `startPos` is then the position the copy is consistent with.
  */
-export async function replicateFrom(db: Session, src: SourceAddress): Promise<void> {
+export async function replicateFrom(db: Session, src: SourceAddress, startPos?: string): Promise<void> {
   await db.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
   await db.query('STOP SLAVE');
-  await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
+  if (startPos === undefined) await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
+  else await db.query('SET GLOBAL gtid_slave_pos = ?', [startPos]);
   await db.query(
     'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1',
     [src.host, src.port, src.user, src.password],

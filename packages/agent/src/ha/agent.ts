@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { clearClonedPosition, readClonedPosition, type CloneDonorStatus } from '../clone/index.js';
 import { gtidAtLeast, gtidEqual, parseGtidPos } from '../db/gtid.js';
 import { MysqlDown, Session, classify } from '../db/mysql.js';
 import {
@@ -71,6 +72,9 @@ export class Agent {
   private watchdog: NodeJS.Timeout | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
+  private nudged = false;
+  /** Set when the clone donor runs next to the loop. */
+  cloneStatus: (() => CloneDonorStatus) | null = null;
 
   constructor(
     readonly s: AgentSettings,
@@ -113,7 +117,8 @@ export class Agent {
         } catch (err) {
           this.log.error(`cycle failed: ${(err as Error).message}`);
         }
-        const rest = Math.max(0, this.s.loopIntervalMs - (performance.now() - began));
+        const rest = this.nudged ? 0 : Math.max(0, this.s.loopIntervalMs - (performance.now() - began));
+        this.nudged = false;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           this.timer = setTimeout(resolve, rest);
@@ -127,6 +132,8 @@ export class Agent {
 
   /** Runs the next cycle now (a peer released the Lease or handed it over). */
   nudge(): void {
+    // A nudge during a cycle runs the next one right after it instead of being lost.
+    this.nudged = true;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
   }
@@ -457,7 +464,12 @@ export class Agent {
     if (this.local?.semiSyncSource) await setSemiSyncSource(this.db, false);
     if (reconfigure) {
       const a = peerAddress(this.s, leader);
-      await replicateFrom(this.db, { host: a.host, port: a.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') });
+      const cloned = await readClonedPosition(this.s.dataDir);
+      await replicateFrom(this.db, { host: a.host, port: a.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }, cloned?.gtid);
+      if (cloned) {
+        await clearClonedPosition(this.s.dataDir);
+        this.log.info(`replicating from the position the clone from ${cloned.donor} recorded: ${cloned.gtid || 'empty'}`);
+      }
       this.emitOnce(`follow:${leader}`, 'Normal', 'Following', `replicating from ${leader} (${address})`);
     } else if (!this.local?.replication || this.local.replication.ioRunning === 'No' || this.local.replication.sqlRunning === 'No') {
       await startReplication(this.db);
@@ -544,6 +556,11 @@ export class Agent {
     });
   }
 
+  /** Whether this pod may stream a copy of its data to a peer: its mysqld answers and it has not diverged. */
+  mayDonate(): boolean {
+    return this.local !== null && this.diverged === null && this.refusal === null;
+  }
+
   isLeading(): boolean {
     return this.leading;
   }
@@ -591,7 +608,7 @@ export class Agent {
       waitingFor: this.waitingFor,
       diverged: this.diverged ?? this.refusal,
       failoverPolicy: this.s.failoverPolicy,
-      clone: null,
+      clone: this.cloneStatus?.() ?? null,
       updatedAt: new Date().toISOString(),
     };
   }

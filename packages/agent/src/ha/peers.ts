@@ -1,3 +1,4 @@
+import { Kube } from '../kube/client.js';
 import type { AgentSettings, PeerAddress } from '../settings/settings.js';
 import type { AgentStatus } from './status.js';
 
@@ -36,4 +37,20 @@ export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs
   } catch {
     return false;
   }
+}
+
+/** The other pods of the cluster: the configured peer addresses, else the pods the API lists for the cluster. */
+export async function listPeers(s: AgentSettings): Promise<string[]> {
+  const configured = Object.keys(s.peerAddresses);
+  if (configured.length > 0) return configured.filter((p) => p !== s.podName);
+  const kube = new Kube({
+    namespace: s.namespace,
+    leaseName: s.leaseName,
+    leaseDurationMs: s.leaseDurationMs,
+    timeoutMs: 5000,
+    kubeApiUrl: s.kubeApiUrl,
+    kubeTokenFile: s.kubeTokenFile,
+    podName: s.podName,
+  });
+  return (await kube.listPods(`app.kubernetes.io/instance=${s.cluster}`)).filter((p) => p !== s.podName);
 }

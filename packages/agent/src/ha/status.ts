@@ -1,3 +1,4 @@
+import type { CloneDonorStatus } from '../clone/index.js';
 import type { ReplicationState } from '../db/ops.js';
 
 /** The agent's /status document, also what peers read to elect a leader. */
@@ -27,7 +28,7 @@ export interface AgentStatus {
   waitingFor: string[];
   diverged: string | null;
   failoverPolicy: string;
-  /** Progress of a clone into this pod, when one runs. */
-  clone: null;
+  /** The clone donor of this pod: whether it is streaming a copy to a peer, and how far. */
+  clone: CloneDonorStatus | null;
   updatedAt: string;
 }

@@ -1,5 +1,5 @@
 import { chmodSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Agent } from '../ha/agent.js';
 
 function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
@@ -20,22 +20,11 @@ function listen(server: Server, where: number | string, host?: string): Promise<
   });
 }
 
-/**
- * Extra routes served next to the agent's own. The clone donor registers its handler here when it is
- * part of the build.
- */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
-
 /** The pod's HTTP port: probes, status for peers, metrics, and the two calls peers make during a handover. */
-export function startHttp(agent: Agent, port: number, host: string, routes: Record<string, RouteHandler> = {}): Promise<Server> {
+export function startHttp(agent: Agent, port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://agent');
     const route = `${req.method} ${url.pathname}`;
-    const extra = routes[url.pathname];
-    if (extra) {
-      Promise.resolve(extra(req, res)).catch((err: Error) => send(res, 500, { error: err.message }));
-      return;
-    }
     switch (route) {
       case 'GET /healthz':
         return send(res, 200, 'ok\n', 'text/plain');
