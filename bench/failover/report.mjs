@@ -13,6 +13,7 @@ export function summarizeScenario(results) {
     dualWritableMs: summarize(ok.map((r) => r.dualWritableMs)),
     dualLeaderLabelMs: summarize(ok.map((r) => r.dualLeaderLabelMs)),
     ...(ok.some((r) => r.writeGapMs !== undefined) ? { writeGapMs: summarize(ok.map((r) => r.writeGapMs)) } : {}),
+    ...(ok.some((r) => r.commandMs !== undefined) ? { commandMs: summarize(ok.map((r) => r.commandMs)) } : {}),
     errors: results.filter((r) => r.error).map((r) => r.error),
   };
 }
@@ -24,10 +25,13 @@ export function table(doc) {
   );
   const agents = doc.agents;
   return [
-    '| scenario | ok | kill -> first acked write on new leader, ms (p50 / p99 / max) | longest write gap, ms (p50 / p99 / max) | lost acked writes | max dual-writable ms | max two-leader-label ms |',
+    '| scenario | ok | fault -> first acked write on the new leader, ms (p50 / p99 / max) | longest write gap, ms (p50 / p99 / max) | lost acked writes | max dual-writable ms | max two-leader-label ms |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
+    ...Object.entries(doc.scenarios)
+      .filter(([, s]) => s.commandMs)
+      .map(([name, s]) => `${name}: the fault is launching \`agent switchover --to\` (a new Node process); it returned after ${fmt(s.commandMs)} ms (p50 / p99 / max). The write gap is what clients saw.`),
     `Agents: idle CPU ${agents.idleCpuPercent.map((v) => v.toFixed(2)).join(' / ')} % of a core (over ${agents.idleWindowSeconds} s, write load stopped); ` +
       `RSS idle ${agents.idleRssMiB.join(' / ')} MiB, after the runs ${agents.endRssMiB.join(' / ')} MiB.`,
     `Writes: ${doc.writes.acked} acknowledged, ${doc.writes.errors} failed attempts. Convergence after each run: ${doc.converged.filter((c) => c.ok).length}/${doc.converged.length}.`,

@@ -30,7 +30,8 @@ each scenario against the current leader with a write load through the role=lead
 For each: kill -> first acknowledged write on the new leader, acknowledged writes lost, ms with two writable
 servers (and two pods labelled leader), and for switchover the longest gap between acknowledged writes.
 Prints p50/p99/max per scenario (--json: a JSON document instead). Writes nothing into the repository unless
---record, which appends the result to bench/README.md. --settings adds agent.yaml keys, e.g. '{"loopIntervalMs":250}'.`;
+--record, which appends the result to bench/README.md. --settings adds agent.yaml keys, e.g. '{"loopIntervalMs":250}'.
+Progress goes to stderr; for JSON alone on stdout: npm run -s bench:failover -- --json`;
 if (argv.help || argv.h) {
   console.log(usage);
   process.exit(0);
