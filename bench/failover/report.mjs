@@ -33,7 +33,8 @@ export function table(doc) {
       .filter(([, s]) => s.commandMs)
       .map(([name, s]) => `${name}: the fault is launching \`agent switchover --to\` (a new Node process); it returned after ${fmt(s.commandMs)} ms (p50 / p99 / max). The write gap is what clients saw.`),
     `Agents: idle CPU ${agents.idleCpuPercent.map((v) => v.toFixed(2)).join(' / ')} % of a core (over ${agents.idleWindowSeconds} s, write load stopped); ` +
-      `RSS idle ${agents.idleRssMiB.join(' / ')} MiB, after the runs ${agents.endRssMiB.join(' / ')} MiB.`,
+      `RSS idle ${agents.idleRssMiB.join(' / ')} MiB, after the runs ${agents.endRssMiB.join(' / ')} MiB; ` +
+      `Kubernetes API requests ${agents.idleApiRequestsPerSecond.join(' / ')} per second each.`,
     `Writes: ${doc.writes.acked} acknowledged, ${doc.writes.errors} failed attempts. Convergence after each run: ${doc.converged.filter((c) => c.ok).length}/${doc.converged.length}.`,
     ...doc.converged.filter((c) => !c.ok).map((c) => `- run ${c.run}: ${c.message}`),
     ...Object.entries(doc.scenarios).flatMap(([name, s]) => s.errors.map((e) => `- ${name} failed: ${e}`)),

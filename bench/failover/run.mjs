@@ -22,7 +22,7 @@ import { recordBlock, summarizeScenario, table } from './report.mjs';
 const usage = `Usage: npm run bench:failover -- [--runs N] [--scenarios a,b] [--port-base P] [--settings JSON] [--json] [--record]
 
 Starts 3 mariadbd servers, the fake Kubernetes API and 3 agents (packages/agent/dist/cli.js) on 127.0.0.1
-(ports P..P+30, default 15500), measures each agent's RSS and idle CPU over 10 s, then runs N times (default 5)
+(ports P..P+30, default 15500), measures each agent's RSS, idle CPU and API requests over 10 s, then runs N times (default 5)
 each scenario against the current leader with a write load through the role=leader label:
   kill-mysqld  kill -9 of the leader's mariadbd (restarted afterwards)
   kill-pod     kill -9 of the leader's mariadbd and agent: the Lease must expire
@@ -70,7 +70,9 @@ try {
   await recover(c);
   log(`leader ${c.kube.leader()}; measuring agent CPU over ${IDLE_WINDOW_MS / 1000} s with no writes`);
   const idleRss = c.agents.map((a) => rssKiB(a.pid));
+  const requestsBefore = c.agents.map((a) => c.kube.requestCounts.get(a.name) ?? 0);
   const idleCpu = await cpuPercent(c.agents.map((a) => a.pid), IDLE_WINDOW_MS);
+  const apiRequestsPerSecond = c.agents.map((a, i) => ((c.kube.requestCounts.get(a.name) ?? 0) - requestsBefore[i]) / (IDLE_WINDOW_MS / 1000));
 
   c.watcher = new WritableWatcher(c.servers, { intervalMs: 20 }).start();
   c.load = new WriteLoad({ kube: c.kube, servers: c.servers, timeoutMs: WRITE_TIMEOUT_MS }).start();
@@ -112,6 +114,7 @@ try {
       idleWindowSeconds: IDLE_WINDOW_MS / 1000,
       idleCpuPercent: idleCpu.map((v) => Number(v.toFixed(3))),
       idleRssMiB: idleRss.map(toMiB),
+      idleApiRequestsPerSecond: apiRequestsPerSecond.map((v) => Number(v.toFixed(2))),
       endRssMiB: c.agents.map((a) => toMiB(rssKiB(a.pid))),
     },
     writes: { acked: c.load.acked.length, errors: c.load.errors },

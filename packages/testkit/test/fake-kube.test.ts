@@ -157,6 +157,14 @@ describe('the fake Kubernetes API server, driven by @kubernetes/client-node', ()
     expect((await api0.core.readNamespacedPod({ name: 'mysql-0', namespace: NS })).metadata?.name).toBe('mysql-0');
   });
 
+  it('counts the requests of each caller', async () => {
+    const before = kube.requestCounts.get('mysql-2') ?? 0;
+    const api2 = clientsFor(kube, 'mysql-2');
+    await api2.core.readNamespacedPod({ name: 'mysql-2', namespace: NS });
+    await api2.core.listNamespacedPod({ namespace: NS });
+    expect(kube.requestCounts.get('mysql-2')).toBe(before + 2);
+  });
+
   it('rejects callers without a bearer token', async () => {
     const response = await fetch(`${kube.url}/api/v1/namespaces/${NS}/pods/mysql-0`);
     expect(response.status).toBe(401);

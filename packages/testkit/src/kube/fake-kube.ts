@@ -57,6 +57,8 @@ export class FakeKube {
   readonly leaseName: string;
   readonly #server: Server;
   readonly #tokenDir: string;
+  /** Requests received per caller (partitioned ones included), e.g. to measure the load agents put on the API. */
+  readonly requestCounts = new Map<string, number>();
   readonly #partitions = new Map<string, PartitionMode>();
   readonly #hung = new Map<string, Set<IncomingMessage>>();
   #untrack: () => void = () => {};
@@ -145,6 +147,7 @@ export class FakeKube {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const caller = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
     if (!caller) return send(res, 401, statusBody(UNAUTHORIZED));
+    this.requestCounts.set(caller, (this.requestCounts.get(caller) ?? 0) + 1);
     const partition = this.#partitions.get(caller);
     if (partition === 'drop') {
       req.socket.destroy();
