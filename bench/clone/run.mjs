@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 const usage = `Usage: npm run bench:clone -- [--gib N] [--runs N] [--json] [--record]
 
 Fills a mariadbd (loopback port 16301) with about N GiB of InnoDB data (default 1), clones it
-with the agent's donor and receiver (port 16302), then copies the stopped datadir with
+with the agent's donor and receiver (port 16302), pipes mariabackup into mbstream directly (the
+same tools without the HTTP hop), then copies the stopped datadir with
 \`tar -cf - | tar -xf -\`, and prints both throughputs (goal: clone >= 0.9x tar) and the image
 sizes recorded in images.lock.json by \`npm run images:build\`. Each copy runs --runs times
 (default 3) and the medians count. --record appends the result to bench/README.md. Data lives under a temporary directory that is removed at the end.`;
@@ -53,12 +54,12 @@ async function sql(statement) {
 }
 
 try {
-  await $`mkdir -p ${join(dir, 'source')} ${join(dir, 'secrets')}`;
+  await $`mkdir -p ${join(dir, 'source', 'tmp')} ${join(dir, 'secrets')}`;
   writeFileSync(
     cnf,
     [
       '[mysqld]', 'user = root', `datadir = ${dataDir}`, `socket = ${socket}`, `port = ${SERVER_PORT}`,
-      'bind-address = 127.0.0.1', `pid-file = ${join(dir, 'source', 'mysqld.pid')}`, `log-error = ${join(dir, 'source', 'error.log')}`,
+      'bind-address = 127.0.0.1', `tmpdir = ${join(dir, 'source', 'tmp')}`, `pid-file = ${join(dir, 'source', 'mysqld.pid')}`, `log-error = ${join(dir, 'source', 'error.log')}`,
       'server_id = 1', 'log_bin = mysql-bin', 'gtid_strict_mode = ON', 'innodb_buffer_pool_size = 1G',
       'innodb_log_file_size = 256M', 'innodb_flush_log_at_trx_commit = 2', '',
     ].join('\n'),
@@ -111,6 +112,19 @@ try {
   await donor.close();
   donor = undefined;
 
+  // The same tools piped directly, without the HTTP hop: what the clone could reach at best.
+  const credentials = join(dir, 'secrets', 'client.cnf');
+  writeFileSync(credentials, `!include ${cnf}\n[mariabackup]\nuser = root\nsocket = ${socket}\n`, { mode: 0o600 });
+  const pipes = [];
+  for (let run = 0; run < runs; run++) {
+    await $`rm -rf ${join(dir, 'pipe')} ${join(dir, 'pipe-tmp')} && mkdir -p ${join(dir, 'pipe')} ${join(dir, 'pipe-tmp')}`;
+    const pipeStart = performance.now();
+    await $`mariabackup --defaults-extra-file=${credentials} --backup --stream=xbstream --target-dir=${join(dir, 'pipe-tmp')} --parallel=2 2>/dev/null | mbstream -x -C ${join(dir, 'pipe')}`;
+    pipes.push((performance.now() - pipeStart) / 1000);
+    log(`mariabackup | mbstream ${run + 1}/${runs}: ${pipes.at(-1).toFixed(2)} s`);
+  }
+  await $`rm -rf ${join(dir, 'pipe')} ${join(dir, 'pipe-tmp')}`;
+
   await $`mariadb-admin --socket=${socket} shutdown`;
   await server;
   server = undefined;
@@ -127,6 +141,7 @@ try {
   const streamSeconds = median(clones.map((c) => c.streamSeconds));
   const cloneSeconds = median(clones.map((c) => c.totalSeconds));
   const tarSeconds = median(tars);
+  const pipeSeconds = median(pipes);
   const result = { bytes: median(clones.map((c) => c.bytes)) };
 
   const mb = (bytes, seconds) => Number((bytes / 1e6 / seconds).toFixed(1));
@@ -141,6 +156,8 @@ try {
     cloneTotalSeconds: Number(cloneSeconds.toFixed(2)),
     cloneStreamMBps: mb(result.bytes, streamSeconds),
     cloneTotalMBps: mb(result.bytes, cloneSeconds),
+    pipeSeconds: Number(pipeSeconds.toFixed(2)),
+    pipeMBps: mb(result.bytes, pipeSeconds),
     tarSeconds: Number(tarSeconds.toFixed(2)),
     tarMBps: mb(sourceBytes, tarSeconds),
     streamRatio: Number((mb(result.bytes, streamSeconds) / mb(sourceBytes, tarSeconds)).toFixed(2)),
@@ -153,6 +170,7 @@ try {
     console.log(`datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, streamed ${(result.bytes / 2 ** 30).toFixed(2)} GiB`);
     console.log(`clone stream:            ${out.cloneStreamSeconds} s, ${out.cloneStreamMBps} MB/s (${out.streamRatio}x tar)`);
     console.log(`clone stream + prepare:  ${out.cloneTotalSeconds} s, ${out.cloneTotalMBps} MB/s (${out.totalRatio}x tar)`);
+    console.log(`mariabackup | mbstream: ${out.pipeSeconds} s, ${out.pipeMBps} MB/s (no HTTP hop)`);
     console.log(`tar | tar (stopped):     ${out.tarSeconds} s, ${out.tarMBps} MB/s`);
     console.log(`images: ${JSON.stringify(out.imageSizesMB)}`);
   }
@@ -164,6 +182,7 @@ try {
         `| | seconds | MB/s | vs tar |\n| --- | --- | --- | --- |\n` +
         `| clone stream (mariabackup -> HTTP -> mbstream) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
         `| clone stream + prepare | ${out.cloneTotalSeconds} | ${out.cloneTotalMBps} | ${out.totalRatio}x |\n` +
+        `| \`mariabackup | mbstream -x\` piped directly (no HTTP hop) | ${out.pipeSeconds} | ${out.pipeMBps} | ${(out.pipeMBps / out.tarMBps).toFixed(2)}x |\n` +
         `| \`tar | tar\` of the stopped datadir | ${out.tarSeconds} | ${out.tarMBps} | 1x |\n\n| image | size |\n| --- | --- |\n${sizes}\n`,
     );
   }
