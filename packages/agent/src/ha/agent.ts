@@ -79,7 +79,6 @@ export class Agent {
   constructor(
     readonly s: AgentSettings,
     private readonly log: Logger,
-    kube?: Kube,
   ) {
     this.ordinal = podOrdinal(s.podName);
     this.kubeTimeoutMs = Math.max(200, Math.min(2 * s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2)));
@@ -88,9 +87,7 @@ export class Agent {
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
     this.fenceDb = new Session(target, dbTimeout);
-    this.kube =
-      kube ??
-      new Kube({
+    this.kube = new Kube({
         namespace: s.namespace,
         leaseName: s.leaseName,
         leaseDurationMs: s.leaseDurationMs,
