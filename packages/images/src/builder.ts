@@ -21,8 +21,15 @@ async function works(command: string, args: string[], env: NodeJS.ProcessEnv): P
   }
 }
 
-/** docker buildx, then podman, then buildah: the first one that answers. */
+const KINDS: BuilderKind[] = ['docker', 'podman', 'buildah'];
+
+/** docker buildx, then podman, then buildah: the first one that answers; MYSQLHA_IMAGE_BUILDER picks one. */
 export async function detectBuilder(env: NodeJS.ProcessEnv): Promise<Builder> {
+  const chosen = env.MYSQLHA_IMAGE_BUILDER;
+  if (chosen) {
+    if (!KINDS.includes(chosen as BuilderKind)) throw new Error(`MYSQLHA_IMAGE_BUILDER=${chosen}: expected one of ${KINDS.join(', ')}`);
+    return { kind: chosen as BuilderKind, env };
+  }
   if ((await works('docker', ['buildx', 'version'], env)) && (await works('docker', ['info'], env))) return { kind: 'docker', env };
   if (await works('podman', ['--version'], env)) return { kind: 'podman', env };
   if (await works('buildah', ['--version'], env)) return { kind: 'buildah', env };
@@ -56,7 +63,7 @@ export async function buildImage(
   } else if (builder.kind === 'podman') {
     await runner.run(step, 'podman', ['build', '--pull=never', '--layers', '-f', options.dockerfile, ...tags, options.context], { env: builder.env });
   } else {
-    await runner.run(step, 'buildah', ['bud', '--pull-never', '--layers', '-f', options.dockerfile, ...tags, options.context], { env: builder.env });
+    await runner.run(step, 'buildah', ['bud', '--pull=never', '--layers', '-f', options.dockerfile, ...tags, options.context], { env: builder.env });
   }
 }
 
@@ -66,13 +73,18 @@ export interface ImageFacts {
 }
 
 export async function inspectImage(builder: Builder, ref: string): Promise<ImageFacts> {
-  const args =
-    builder.kind === 'buildah'
-      ? ['inspect', '--type', 'image', '--format', '{{.FromImageID}} {{.Docker.Size}}', ref]
-      : ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref];
-  const { stdout } = await exec(engine(builder), args, { env: builder.env });
+  const withPrefix = (id: string): string => (id.startsWith('sha256:') ? id : `sha256:${id}`);
+  if (builder.kind === 'buildah') {
+    // buildah reports the size only rounded, as text ("376 MB").
+    const { stdout: id } = await exec('buildah', ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', ref], { env: builder.env });
+    const { stdout: listing } = await exec('buildah', ['images', '--json', ref], { env: builder.env });
+    const size = /^([\d.]+)\s*([kMG]?B)$/.exec((JSON.parse(listing) as { size: string }[])[0]?.size ?? '');
+    const unit = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[size?.[2] ?? 'B'] ?? 1;
+    return { id: withPrefix(id.trim()), sizeBytes: Math.round(Number(size?.[1] ?? 0) * unit) };
+  }
+  const { stdout } = await exec(engine(builder), ['image', 'inspect', '--format', '{{.Id}} {{.Size}}', ref], { env: builder.env });
   const [id = '', size = '0'] = stdout.trim().split(/\s+/);
-  return { id: id.startsWith('sha256:') ? id : `sha256:${id}`, sizeBytes: Number(size) };
+  return { id: withPrefix(id), sizeBytes: Number(size) };
 }
 
 function isLocalRegistry(ref: string): boolean {

@@ -30,6 +30,7 @@ need no registry. Skipped when the image is already present.
 
 Builds docker/mysql and docker/agent with docker buildx, podman or buildah (the first found),
 tags them mysqlha/<image>:<version> and :<git short sha>, and writes images.lock.json.
+MYSQLHA_IMAGE_BUILDER=docker|podman|buildah picks the builder.
 podman and buildah use docker/podman/containers.conf and a store under .work/containers.
 
   --push REGISTRY   also push to REGISTRY/mysqlha/<image> and record the registry digests`,
