@@ -88,14 +88,14 @@ export class Agent {
     this.db = new Session(target, dbTimeout);
     this.fenceDb = new Session(target, dbTimeout);
     this.kube = new Kube({
-        namespace: s.namespace,
-        leaseName: s.leaseName,
-        leaseDurationMs: s.leaseDurationMs,
-        timeoutMs: this.kubeTimeoutMs,
-        kubeApiUrl: s.kubeApiUrl,
-        kubeTokenFile: s.kubeTokenFile,
-        podName: s.podName,
-      });
+      namespace: s.namespace,
+      leaseName: s.leaseName,
+      leaseDurationMs: s.leaseDurationMs,
+      timeoutMs: this.kubeTimeoutMs,
+      kubeApiUrl: s.kubeApiUrl,
+      kubeTokenFile: s.kubeTokenFile,
+      podName: s.podName,
+    });
     this.metrics.setRole('none');
   }
 
@@ -520,14 +520,14 @@ export class Agent {
     const position = String(row?.pos ?? '');
     const addr = peerAddress(this.s, target.name);
     const applied = await waitPeerApplied(addr, position, Math.max(100, Math.round(deadline - performance.now())));
+    // Still the holder: the next cycle renews the Lease by CAS before making this server writable again,
+    // so a rollback never outlives the renew deadline.
     const undo = async (why: string): Promise<never> => {
-      await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
-      this.leading = true;
-      this.emit('Warning', 'SwitchoverFailed', `${why}; still the leader`);
-      throw new Error(`switchover to ${target.name} failed: ${why}; ${this.s.podName} is still the leader`);
+      this.emit('Warning', 'SwitchoverFailed', `${why}; staying the leader`);
+      this.nudge();
+      throw new Error(`switchover to ${target.name} failed: ${why}; ${this.s.podName} stays the leader`);
     };
     if (!applied) await undo(`${target.name} did not apply ${position} in time`);
-    if (performance.now() > deadline + this.s.loopIntervalMs) await undo('the renew deadline came first');
     try {
       this.lease = await this.kube.writeLease(this.lease, target.name);
     } catch (err) {
@@ -549,7 +549,7 @@ export class Agent {
   /** Read-only and Lease released, for a leader that is shutting down with no follower to hand over to. */
   stepDown(why: string): Promise<void> {
     return this.exclusive(async () => {
-      if (this.leading) await this.demote(true, why);
+      if (this.leading || this.lease?.holder === this.s.podName) await this.demote(true, why);
     });
   }
 

@@ -107,7 +107,7 @@ export function decide(o: Observation): Decision {
   if (!o.lease.readable) return { action: { kind: 'wait', blockedBy: [] }, reason: 'cannot reach the API; read-only, keeping replication as it is' };
 
   if (holdsLease) {
-    return { action: { kind: 'promote', take: false, risk: null }, reason: 'the lease was handed to me; promoting' };
+    return { action: { kind: 'promote', take: false, risk: null }, reason: 'the lease is mine but my server is not the leader yet; promoting' };
   }
 
   if (o.lease.holder && !o.lease.expired) return follow(o);
