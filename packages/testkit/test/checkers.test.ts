@@ -73,8 +73,8 @@ describe('write checkers against real servers and the fake Kubernetes API', () =
     await a.query('SET GLOBAL read_only = ON');
     await waitApplied(b, a);
     await waitApplied(c, a);
-    // A clean stop: after kill -9, recovery may roll back the last commit, which this server then skips when it
-    // comes back from the new leader (its own server_id), and the rejoin below would not converge.
+    // A clean stop: after kill -9, recovery may roll back the last commit, which this server, replicating without
+    // the semi-sync replica side, then skips as its own server_id's: the rejoin below would not converge.
     await a.stop();
     expect(load.errors).toBeGreaterThan(0);
     await makeLeader(b, [c]);
