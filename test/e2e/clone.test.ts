@@ -17,7 +17,7 @@ import {
   type CloneLogger,
 } from '../../packages/agent/src/clone/index.js';
 
-// Ports 16000-16999 belong to the clone tests: servers on 16100+, the donor on 16150.
+// Ports 16000-16999 belong to the clone tests: servers on 16100+, donors on 16150-16152.
 const PORT_BASE = 16100;
 const DONOR_PORT = 16150;
 
@@ -134,7 +134,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('clone between real mariadbd servers over the clone endpoint', () => {
-  it('refuses a missing or wrong token with a bare 401 and never logs a secret', async () => {
+  it('refuses a missing or wrong token with a bare 401, and a pod that may not donate with 503, and never logs a secret', async () => {
     for (const authorization of [undefined, 'Bearer wrong-token-77', `Basic ${source.secrets.cloneToken}`, `Bearer ${source.secrets.cloneToken}x`]) {
       const response = await fetch(`http://127.0.0.1:${DONOR_PORT}/clone`, { headers: authorization ? { Authorization: authorization } : {} });
       expect(response.status).toBe(401);
@@ -148,6 +148,22 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
       /answered 401/,
     );
     expect(await isEmpty(dirname(target))).toBe(true);
+
+    // A pod that may not donate (no data yet, or its server is down) says so.
+    const unable = await startCloneDonor({
+      host: '127.0.0.1',
+      port: DONOR_PORT + 2,
+      tokenFile,
+      mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password') },
+      mayDonate: () => false,
+      logger,
+    });
+    try {
+      const refused = await fetch(`http://127.0.0.1:${DONOR_PORT + 2}/clone`, { headers: { Authorization: `Bearer ${source.secrets.cloneToken}` } });
+      expect(refused.status).toBe(503);
+    } finally {
+      await unable.close();
+    }
 
     const logged = logLines.join('\n');
     expect(logged).toMatch(/refused a clone request/);
@@ -187,7 +203,7 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
     expect(await readClonedPosition(first.dataDir)).toBeUndefined();
   });
 
-  it('leaves an empty datadir when the receiver is killed midway, and a retry succeeds', async () => {
+  it('serves one backup at a time, leaves an empty datadir when the receiver is killed midway, and a retry succeeds', async () => {
     await emptyVolume(second);
     const receiver = spawn(
       process.execPath,
@@ -213,6 +229,11 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
       });
       receiver.on('exit', () => reject(new Error('the receiver exited on its own')));
     });
+    // One backup at a time: while the frozen receiver holds the donor, another is turned away.
+    const busy = await fetch(`http://127.0.0.1:${DONOR_PORT}/clone`, { headers: { Authorization: `Bearer ${source.secrets.cloneToken}` } });
+    expect(busy.status).toBe(429);
+    expect(donor.status().busy).toBe(true);
+
     const gone = new Promise((resolve) => receiver.once('exit', resolve));
     receiver.kill('SIGKILL');
     await gone;
