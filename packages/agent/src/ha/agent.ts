@@ -73,6 +73,8 @@ export class Agent {
   private stopped = false;
   private wake: (() => void) | null = null;
   private nudged = false;
+  /** This cycle's action was to follow the holder. */
+  private following = false;
   /** Set when the clone donor runs next to the loop. */
   cloneStatus: (() => CloneDonorStatus) | null = null;
 
@@ -291,7 +293,12 @@ export class Agent {
     this.metrics.diverged.set(this.diverged || this.refusal ? 1 : 0);
     const lag = this.local?.replication?.secondsBehind;
     this.metrics.lag.set(lag === null || lag === undefined ? -1 : lag);
-    this.metrics.setRole(this.leading ? 'leader' : this.local?.replication ? 'follower' : 'none');
+    this.following = d.action.kind === 'follow';
+    this.metrics.setRole(this.role());
+  }
+
+  private role(): 'leader' | 'follower' | 'none' {
+    return this.leading ? 'leader' : this.following ? 'follower' : 'none';
   }
 
   /**
@@ -583,7 +590,7 @@ export class Agent {
     const r = l?.replication ?? null;
     return {
       pod: this.s.podName,
-      role: this.leading ? 'leader' : r ? 'follower' : 'none',
+      role: this.role(),
       leaseHolder: this.lease?.holder ?? '',
       leaseReadable: this.leaseReadable,
       mysql: {
