@@ -28,6 +28,15 @@ describe('bootstrap of 3 nodes (agents against the fake Kubernetes API)', () => 
     const status = await c.status('mysql-1');
     expect(status.leaseHolder).toBe('mysql-0');
     expect(status.decision).toBe('following mysql-0');
+    for (const a of c.agents) {
+      const base = `http://127.0.0.1:${a.httpPort}`;
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      await waitFor(`${a.name} ready`, async () => (await fetch(`${base}/readyz`)).status === 200, { timeoutMs: 10_000 });
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${c.agent('mysql-0').httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^mysqlha_role\{role="leader"\} 1$/m);
+    expect(metrics).toMatch(/^mysqlha_failovers_total\{kind="election"\} 1$/m);
+    expect(metrics).toMatch(/^mysqlha_diverged 0$/m);
     const cli = await c.agent('mysql-0').cli(['status']);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/^role: +leader$/m);

@@ -30,6 +30,8 @@ describe('an errant transaction on an isolated ex-leader (agents against the fak
     expect(status.decision).toMatch(/^refusing to replicate/);
     expect(status.diverged).toMatch(/error 1236|different transactions|beyond the leader/);
     expect(await metric(a, 'mysqlha_diverged')).toBe(1);
+    expect(status.role).toBe('none');
+    expect((await fetch(`http://127.0.0.1:${a.httpPort}/readyz`)).status).toBe(503);
     await waitFor('a Diverged event', () => c.kube.timeline.events.some((e) => e.by === first && e.reason === 'Diverged'), { timeoutMs: 10_000 });
 
     // Its data was neither replaced nor replicated over, and it stays read-only and out of routing.
