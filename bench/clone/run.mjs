@@ -182,8 +182,8 @@ try {
         `| | seconds | MB/s | vs tar |\n| --- | --- | --- | --- |\n` +
         `| clone stream (mariabackup -> HTTP -> mbstream) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
         `| clone stream + prepare | ${out.cloneTotalSeconds} | ${out.cloneTotalMBps} | ${out.totalRatio}x |\n` +
-        `| \`mariabackup | mbstream -x\` piped directly (no HTTP hop) | ${out.pipeSeconds} | ${out.pipeMBps} | ${(out.pipeMBps / out.tarMBps).toFixed(2)}x |\n` +
-        `| \`tar | tar\` of the stopped datadir | ${out.tarSeconds} | ${out.tarMBps} | 1x |\n\n| image | size |\n| --- | --- |\n${sizes}\n`,
+        `| \`mariabackup \\| mbstream -x\` piped directly (no HTTP hop) | ${out.pipeSeconds} | ${out.pipeMBps} | ${(out.pipeMBps / out.tarMBps).toFixed(2)}x |\n` +
+        `| \`tar \\| tar\` of the stopped datadir | ${out.tarSeconds} | ${out.tarMBps} | 1x |\n\n| image | size |\n| --- | --- |\n${sizes}\n`,
     );
   }
 } finally {
