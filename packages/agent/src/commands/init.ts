@@ -111,8 +111,14 @@ export async function init(argv: string[]): Promise<number> {
 }
 
 async function peersHoldingData(s: AgentSettings): Promise<string[]> {
-  // A cluster that is only starting (no peer answering yet) has no data anywhere: bootstrap.
-  const names = await listPeers(s).catch(() => [] as string[]);
+  // Peers that do not answer hold no data we could clone (a cluster that is only starting). Not being able
+  // to list the peers at all is an error: bootstrapping next to a cluster that has data would be wrong.
+  let names: string[];
+  try {
+    names = await listPeers(s);
+  } catch (err) {
+    throw new Error(`cannot list the cluster's pods to look for a peer with data: ${(err as Error).message}`);
+  }
   const found = await Promise.all(names.map(async (n) => ((await fetchStatus(peerAddress(s, n), 1000))?.mysql.binlogPos ? n : null)));
   return found.filter((n): n is string => n !== null);
 }
