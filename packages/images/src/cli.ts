@@ -58,7 +58,8 @@ Writes the pushed digests from images.lock.json into overlays/NAME/kustomization
     usage: `npm run images:smoke
 
 Runs the built images like a pod (uid 999, read-only root): the mysql image serves on loopback
-port 16201 and its probe and preStop hook work; the agent image answers \`agent --help\` and
+port 16201, its probe works and its preStop hook asks the agent socket for a switchover (and
+exits 0 without an agent); the agent image answers \`agent --help\` and
 receives a clone from a donor on the host (ports 16211, 16212) that the mysql image then starts from.`,
     options: {},
     run: async (_values, root) => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
@@ -65,7 +66,7 @@ export async function smokeImages(options: SmokeOptions): Promise<void> {
       runner.log(`  node ${node}, MariaDB ${server} in both images`);
     });
 
-    await runner.step(`${mysqlImage}: serves on 127.0.0.1:${SMOKE_PORTS.mysql}, probe and preStop work`, async () => {
+    await runner.step(`${mysqlImage}: serves on 127.0.0.1:${SMOKE_PORTS.mysql}, probe works, preStop asks the agent`, async () => {
       const pod = await podDirs(join(scratch, 'mysql'), SMOKE_PORTS.mysql);
       await podRun('mysql install-db', mysqlImage, ['mariadb-install-db', '--defaults-file=/run/mysqlha/my.cnf', '--skip-test-db', '--auth-root-authentication-method=normal'], pod.mounts);
       const name = `mysqlha-smoke-mysql-${process.pid}`;
@@ -75,6 +76,7 @@ export async function smokeImages(options: SmokeOptions): Promise<void> {
       const answer = await sql(runner, 'mysql query', SMOKE_PORTS.mysql, 'SELECT CONCAT(@@version, " ", @@datadir, " ", CURRENT_USER())', scratch);
       if (!answer.includes('/var/lib/mysql/data/')) throw new Error(`unexpected answer from the mysql container: ${answer}`);
       await runner.run('mysql prestop', engine, ['exec', name, '/usr/local/bin/mysqlha-prestop'], { env });
+      await prestopAsksTheAgent(runner, engine, env, name, join(scratch, 'mysql', 'run'));
       await runner.run('mysql slow log', engine, ['exec', name, 'test', '-f', '/var/log/mysql/slow.log'], { env });
       runner.log(`  ${answer.trim()}`);
     });
@@ -127,6 +129,30 @@ export async function smokeImages(options: SmokeOptions): Promise<void> {
       for (const child of processes) if (child.exitCode === null) child.kill('SIGKILL');
       await rm(scratch, { recursive: true, force: true });
     });
+  }
+}
+
+/**
+ * With an agent listening on /run/mysqlha/agent.sock, the preStop hook asks it for a planned
+ * switchover and reports its answer; here a stand-in agent on the host answers through the mount.
+ */
+async function prestopAsksTheAgent(runner: Runner, engine: string, env: NodeJS.ProcessEnv, container: string, runDir: string): Promise<void> {
+  const requests: string[] = [];
+  const agent = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"switched":true,"to":"mysql-1"}');
+  });
+  const socket = join(runDir, 'agent.sock');
+  await new Promise<void>((resolve) => agent.listen(socket, resolve));
+  try {
+    await chown(socket, UID, UID);
+    const out = await runner.run('mysql prestop with agent', engine, ['exec', container, '/usr/local/bin/mysqlha-prestop'], { env });
+    if (requests[0] !== 'POST /switchover?reason=prestop' || !out.includes('"switched":true')) {
+      throw new Error(`preStop sent ${JSON.stringify(requests)} and printed "${out.trim()}"; expected POST /switchover?reason=prestop`);
+    }
+  } finally {
+    await new Promise((resolve) => agent.close(resolve));
   }
 }
 
