@@ -75,6 +75,8 @@ export async function smokeImages(options: SmokeOptions): Promise<void> {
       await waitForPing(runner, engine, env, name);
       const answer = await sql(runner, 'mysql query', SMOKE_PORTS.mysql, 'SELECT CONCAT(@@version, " ", @@datadir, " ", CURRENT_USER())', scratch);
       if (!answer.includes('/var/lib/mysql/data/')) throw new Error(`unexpected answer from the mysql container: ${answer}`);
+      // Client tools find the pod's socket without arguments.
+      await runner.run('mysql client defaults', engine, ['exec', name, 'mariadb-admin', 'ping'], { env });
       await runner.run('mysql prestop', engine, ['exec', name, '/usr/local/bin/mysqlha-prestop'], { env });
       await prestopAsksTheAgent(runner, engine, env, name, join(scratch, 'mysql', 'run'));
       await runner.run('mysql slow log', engine, ['exec', name, 'test', '-f', '/var/log/mysql/slow.log'], { env });
@@ -192,7 +194,8 @@ async function podDirs(dir: string, port: number): Promise<{ mounts: Record<stri
 async function waitForPing(runner: Runner, engine: string, env: NodeJS.ProcessEnv, name: string): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      await runner.run('mysql probe', engine, ['exec', name, 'mariadb-admin', 'ping'], { env });
+      // The probe exactly as the StatefulSet runs it.
+      await runner.run('mysql probe', engine, ['exec', name, 'mariadb-admin', '--no-defaults', '--socket=/run/mysqlha/mysqld.sock', 'ping'], { env });
       return;
     } catch (error) {
       if (i >= 100) throw error;
