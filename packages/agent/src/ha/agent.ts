@@ -73,6 +73,7 @@ export class Agent {
   private stopped = false;
   private wake: (() => void) | null = null;
   private nudged = false;
+  private pinging = false;
   /** This cycle's action was to follow the holder. */
   private following = false;
   /** Set when the clone donor runs next to the loop. */
@@ -153,7 +154,7 @@ export class Agent {
   private async checkRenewDeadline(): Promise<void> {
     if (!this.leading || this.lastRenewStart === null) return;
     const since = Math.round(performance.now() - this.lastRenewStart);
-    if (since < this.stepDownAfterMs()) return;
+    if (since < this.stepDownAfterMs()) return this.checkLeaderServer();
     this.leading = false;
     this.setDecision(`could not renew the lease for ${since} ms; read-only before anyone else may take it`);
     this.metrics.setRole('none');
@@ -163,6 +164,19 @@ export class Agent {
       this.log.error(`fencing after the renew deadline failed: ${(err as Error).message}`);
     }
     this.emit('Warning', 'Demoted', `could not renew the lease for ${since} ms; now read-only`);
+  }
+
+  /** Between cycles, a leader notices its mysqld going away within a watchdog tick and runs its loop at once. */
+  private async checkLeaderServer(): Promise<void> {
+    if (this.pinging) return;
+    this.pinging = true;
+    try {
+      await this.fenceDb.query('SELECT 1');
+    } catch (err) {
+      if (err instanceof MysqlDown && err.cause === 'refused' && this.leading) this.nudge();
+    } finally {
+      this.pinging = false;
+    }
   }
 
   /** read_only ON and client sessions killed, sparing the agent's own loop session. */
@@ -430,10 +444,30 @@ export class Agent {
     const msg = `promoted to leader in ${Math.round(seconds * 1000)} ms (${take ? 'election' : 'handover'})${risk ? `; ${risk}` : ''}`;
     this.log.info(msg);
     this.emitOnce(`leader:${this.lease?.resourceVersion}`, risk ? 'Warning' : 'Normal', 'Promoted', msg);
-    const local = await observeLocal(this.db);
-    this.local = local;
-    if (local.replicasAttached > 0) await setSemiSyncSource(this.db, true, this.s.semiSyncTimeoutMs);
+    // Routing comes last, so that what clients write through the leader Service is semi-synchronous.
+    await this.semiSyncOnceAttached(o);
     await this.labelLeader(o);
+  }
+
+  /**
+   * Until a replica attaches, the new leader's commits are asynchronous: the followers are asked to run
+   * their loop now (they point replication here), and semi-sync goes on as soon as one is attached,
+   * waiting at most one loop interval (the next cycles keep checking).
+   */
+  private async semiSyncOnceAttached(o: Observation): Promise<void> {
+    await Promise.all(o.peers.map((p) => nudge(peerAddress(this.s, p.name), this.peerTimeoutMs)));
+    const until = performance.now() + this.s.loopIntervalMs;
+    for (;;) {
+      this.local = await observeLocal(this.db);
+      if (this.local.replicasAttached > 0) {
+        await setSemiSyncSource(this.db, true, this.s.semiSyncTimeoutMs);
+        this.local.semiSyncSource = true;
+        this.log.info(`a replica is attached; semi-sync source side on (timeout ${this.s.semiSyncTimeoutMs} ms)`);
+        return;
+      }
+      if (performance.now() >= until) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   private async demote(release: boolean, why: string): Promise<void> {
@@ -541,6 +575,11 @@ export class Agent {
       if (err instanceof LeaseConflict) throw new Error('the Lease changed during the switchover; this pod stays read-only');
       await undo(`handing over the Lease failed: ${(err as Error).message}`);
     }
+    // The target has everything this server has: replicate from it right away, so that it finds a replica
+    // attached (and can switch semi-sync on) the moment it promotes.
+    await replicateFrom(this.fenceDb, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }).catch((err: Error) =>
+      this.log.error(`could not replicate from ${target.name} yet (the next cycle retries): ${err.message}`),
+    );
     await nudge(addr, this.peerTimeoutMs);
     const readOnlyMs = Math.round(performance.now() - t0);
     await setSemiSyncSource(this.fenceDb, false).catch(() => undefined);
