@@ -1,15 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { closeSync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { isAlive, killAndWait, trackChild } from '../process/registry.js';
+import { isAlive, killAndWait, terminateAndWait, trackChild } from '../process/registry.js';
 import { tailFile } from '../util/files.js';
 import { portIsFree } from '../util/port-free.js';
 import { sleep } from '../util/wait.js';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 60_000;
 
 export interface AgentProcessOptions {
   name: string;
@@ -96,13 +94,7 @@ export class AgentProcess {
 
   /** SIGTERM (the agent hands over the Lease if it holds it) and wait for exit; SIGKILL after a minute. */
   async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || !isAlive(child)) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    if (this.#child) await terminateAndWait(this.#child);
   }
 
   async kill9(): Promise<void> {

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import mysql from 'mysql2/promise';
-import { isAlive, killAndWait, trackChild } from '../process/registry.js';
+import { isAlive, killAndWait, terminateAndWait, trackChild } from '../process/registry.js';
 import { tailFile } from '../util/files.js';
 import { portIsFree } from '../util/port-free.js';
 import { sleep } from '../util/wait.js';
@@ -17,7 +16,6 @@ export interface MariaServerPaths {
 }
 
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 60_000;
 
 /** One real mariadbd on 127.0.0.1, started from its own my.cnf, as pod `name` of the StatefulSet would run it. */
 export class MariaServer {
@@ -83,13 +81,7 @@ export class MariaServer {
 
   /** Clean shutdown (SIGTERM), waiting for mariadbd to exit; SIGKILL if it takes longer than a minute. */
   async stop(): Promise<void> {
-    const child = this.#child;
-    if (!child || !isAlive(child)) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    if (this.#child) await terminateAndWait(this.#child);
   }
 
   /** A crash: SIGKILL, resolving once the process is gone. */

@@ -52,6 +52,16 @@ export async function killAndWait(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** SIGTERM and resolves once the process has exited; SIGKILL if it takes longer than timeoutMs. */
+export async function terminateAndWait(child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  if (!isAlive(child)) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 /**
  * Stops everything the harness started in this process: closes fake servers and checkers, kills every child
  * process by PID and waits for it, and removes the temp dirs. Call it in afterAll.
