@@ -398,7 +398,11 @@ export class Agent {
   }
 
   private async lead(o: Observation): Promise<void> {
-    await this.renew();
+    // Without a fresh renew nothing is made writable; the deadline watchdog takes it from here.
+    if (!(await this.renew())) {
+      this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.lastRenewStart ?? 0))} ms since the last one)`);
+      return;
+    }
     if (!this.leading || !this.local) return;
     if (this.local.readOnly) await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
     // Semi-sync only once a replica is attached: with none, the first commit would wait out the
