@@ -88,7 +88,11 @@ export class Session {
   }
 
   async threadId(): Promise<number> {
-    return (await this.connection()).threadId;
+    try {
+      return (await this.connection()).threadId;
+    } catch (err) {
+      throw classify(err);
+    }
   }
 
   /** The server thread of this session, if connected. */
