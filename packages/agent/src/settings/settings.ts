@@ -33,6 +33,12 @@ export interface AgentSettings {
   kubeApiUrl: string;
   kubeTokenFile: string;
   peerAddresses: Record<string, PeerAddress>;
+  /** A pod refusing to replicate over a diverged history this long re-clones itself; 0: never. */
+  recloneDivergedAfterMs: number;
+  /** PEM files: with cert and key the clone donor speaks HTTPS; with a CA the receiver verifies donors against it. */
+  cloneTlsCertFile: string;
+  cloneTlsKeyFile: string;
+  cloneTlsCaFile: string;
   /** Where agent.yaml was read from; the server config template my.cnf sits next to it. */
   configFile: string;
   podName: string;
@@ -75,6 +81,10 @@ const KEYS: Record<Exclude<keyof AgentSettings, 'configFile' | 'podName' | 'name
   kubeApiUrl: { kind: 'string', default: '' },
   kubeTokenFile: { kind: 'string', default: '' },
   peerAddresses: { kind: 'peers', default: {} },
+  recloneDivergedAfterMs: { kind: 'nonNegativeInt', default: 30000 },
+  cloneTlsCertFile: { kind: 'string', default: '' },
+  cloneTlsKeyFile: { kind: 'string', default: '' },
+  cloneTlsCaFile: { kind: 'string', default: '' },
 };
 
 export const SETTING_KEYS = Object.keys(KEYS) as (keyof typeof KEYS)[];
