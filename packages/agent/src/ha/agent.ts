@@ -78,6 +78,8 @@ export class Agent {
   private following = false;
   /** Set when the clone donor runs next to the loop. */
   cloneStatus: (() => CloneDonorStatus) | null = null;
+  /** Set when diverged pods re-clone themselves: told on every cycle that refuses to replicate. */
+  onRefuse: ((reason: string) => void) | null = null;
 
   constructor(
     readonly s: AgentSettings,
@@ -340,7 +342,7 @@ export class Agent {
     }
   }
 
-  private emit(type: 'Normal' | 'Warning', reason: string, message: string): void {
+  emit(type: 'Normal' | 'Warning', reason: string, message: string): void {
     this.kube.event(type, reason, message).catch((err: Error) => this.log.error(`event ${reason} not recorded: ${err.message}`));
   }
 
@@ -365,6 +367,7 @@ export class Agent {
       case 'follow':
         return this.follow(a.leader, a.address, a.reconfigure);
       case 'refuse':
+        this.onRefuse?.(a.reason);
         await this.ensureReadOnly();
         if (this.local?.replication && (this.local.replication.ioRunning !== 'No' || this.local.replication.sqlRunning !== 'No')) {
           await stopReplication(this.db);
@@ -601,6 +604,15 @@ export class Agent {
     return this.exclusive(async () => {
       if (this.leading || this.lease?.holder === this.s.podName) await this.demote(true, why);
     });
+  }
+
+  /**
+   * Sticky divergence set from outside: a re-clone keeps the pod diverged (never a candidate, never a donor)
+   * while its mysqld is down, and clears it once a copy of the leader's history replaced the datadir.
+   */
+  setDiverged(reason: string | null): void {
+    this.diverged = reason;
+    if (reason === null) this.refusal = null;
   }
 
   /** Whether this pod may stream a copy of its data to a peer: its mysqld answers and it has not diverged. */
