@@ -123,6 +123,11 @@ describe('decide: election', () => {
     expect(d.action).toMatchObject({ kind: 'promote' });
   });
 
+  it('does not wait for a diverged peer whose mysqld is down (it is re-cloning)', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { diverged: true, mysqlUp: false })] }));
+    expect(d.action).toMatchObject({ kind: 'promote' });
+  });
+
   it('is never a candidate with its own mysqld down', () => {
     const d = decide(obs({ local: { up: false, cause: 'refused', error: 'ECONNREFUSED' } }));
     expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });

@@ -140,7 +140,9 @@ function elect(o: Observation): Decision {
   // The last holder's unreplicated tail was never acknowledged (semi-sync put every acknowledged
   // write on a follower), so the election is among the others.
   const others = o.peers.filter((p) => p.name !== o.lease.lastHolder && p.name !== o.self);
-  const unseen = others.filter((p) => !p.reachable || !p.mysqlUp).map((p) => p.name);
+  // A diverged peer replicated nothing from the holders it refused, so even with its mysqld down (re-cloning)
+  // it cannot hold the only copy of an acknowledged write.
+  const unseen = others.filter((p) => !p.reachable || (!p.mysqlUp && !p.diverged)).map((p) => p.name);
   const seen = others.filter((p) => p.reachable && p.mysqlUp && !p.diverged);
   let risk: string | null = null;
   if (unseen.length > 0) {
