@@ -147,6 +147,7 @@ export class Agent {
     await this.lock;
     this.db.close();
     this.fenceDb.close();
+    this.kube.close();
   }
 
   /**

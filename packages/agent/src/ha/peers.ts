@@ -52,5 +52,9 @@ export async function listPeers(s: AgentSettings): Promise<string[]> {
     kubeTokenFile: s.kubeTokenFile,
     podName: s.podName,
   });
-  return (await kube.listPods(`app.kubernetes.io/instance=${s.cluster}`)).filter((p) => p !== s.podName);
+  try {
+    return (await kube.listPods(`app.kubernetes.io/instance=${s.cluster}`)).filter((p) => p !== s.podName);
+  } finally {
+    kube.close();
+  }
 }
