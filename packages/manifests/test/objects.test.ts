@@ -146,7 +146,7 @@ describe('synth', () => {
     expect(byName.init!.command).toEqual(['agent', 'init']);
     expect(byName.clone!.command).toEqual(['agent', 'clone']);
     expect(byName.agent!.command).toEqual(['agent', 'run']);
-    expect(byName.mysql!.command).toEqual(['mariadbd', '--defaults-file=/run/mysqlha/my.cnf']);
+    expect(byName.mysql!.command).toEqual(['mysqlha-mysqld', '--defaults-file=/run/mysqlha/my.cnf']);
     expect(byName.slowlog!.command).toEqual(['tail', '-n0', '-F', '/var/log/mysql/slow.log']);
     expect(byName.mysql!.image).toBe('mysqlha/mysql:0.1.0');
     expect(byName.slowlog!.image).toBe('mysqlha/mysql:0.1.0');

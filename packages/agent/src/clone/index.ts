@@ -6,3 +6,5 @@ export { setAsideDiverged } from './diverged.js';
 export { describeProgress, type CloneProgress } from './progress.js';
 export type { CloneLogger } from './log.js';
 export type { ServerConnection } from './defaults-file.js';
+export { Recloner, type RecloneOptions } from './reclone.js';
+export { recloneMarkerPath, readRecloneMarker } from './marker.js';

@@ -19,7 +19,8 @@ export async function cloneCandidates(s: AgentSettings): Promise<CloneCandidate[
         const replicating = st.replication?.ioRunning === 'Yes' && st.replication.sqlRunning === 'Yes';
         return {
           name,
-          url: `http://${a.host}:${a.clonePort}`,
+          // Every pod reads the same agent.yaml: donors speak HTTPS exactly when a certificate is configured.
+          url: `${s.cloneTlsCertFile ? 'https' : 'http'}://${a.host}:${a.clonePort}`,
           role: st.role,
           healthy: st.mysql.up && st.diverged === null && (st.role === 'leader' || replicating),
           ...(st.lagSeconds !== null ? { lagSeconds: st.lagSeconds } : {}),
@@ -36,6 +37,7 @@ export async function clone(argv: string[]): Promise<number> {
     dataDir: s.dataDir,
     candidates: () => cloneCandidates(s),
     tokenFile: join(s.secretsDir, 'clone-token'),
+    ...(s.cloneTlsCaFile ? { caFile: s.cloneTlsCaFile } : {}),
     onProgress: (p) => process.stdout.write(`${describeProgress(p)}\n`),
     progressIntervalMs: 5000,
   });

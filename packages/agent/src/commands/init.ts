@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { POD_PATHS } from '@mysqlha/config';
+import { readRecloneMarker, recloneMarkerPath } from '../clone/index.js';
 import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
 import { readSecret } from '../settings/secrets.js';
 import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentSettings } from '../settings/settings.js';
@@ -15,6 +16,8 @@ Prepares this pod's server before mysqld starts:
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
       clone         the datadir is empty and a peer has data: left empty for \`agent clone\`;
+      re-clone      the re-clone marker (RECLONE beside the datadir) exists: \`agent run\` is replacing a
+                    diverged datadir, nothing is touched here;
       bootstrap     the datadir is empty and no peer has data: mariadb-install-db, then the root and repl
                     accounts from the secret files, created in bootstrap mode so they write no binlog events.`;
 
@@ -96,6 +99,11 @@ export async function init(argv: string[]): Promise<number> {
   writeFileSync(configFile, podServerConfig(template, s));
   process.stdout.write(`wrote ${configFile} (server_id ${podOrdinal(s.podName) + 1}, report_host ${peerAddress(s, s.podName).host})\n`);
 
+  const marker = await readRecloneMarker(s.dataDir);
+  if (marker) {
+    process.stdout.write(`decision: re-clone under way (${recloneMarkerPath(s.dataDir)}: ${marker.reason}): left to agent run\n`);
+    return 0;
+  }
   if (datadirHasData(s.dataDir)) {
     process.stdout.write(`decision: start as is (${s.dataDir} has data)\n`);
     return 0;

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCloneDonor } from '../clone/index.js';
+import { Recloner, startCloneDonor } from '../clone/index.js';
 import { Agent } from '../ha/agent.js';
 import { consoleLogger } from '../ha/log.js';
 import { startAdminSocket, startHttp } from '../http/server.js';
 import { loadSettings, serverConfigTemplate } from '../settings/settings.js';
+import { cloneCandidates } from './clone.js';
 
 export const RUN_HELP = `agent run [--config FILE] [--<setting> VALUE ...]
 
@@ -33,6 +34,20 @@ export async function run(argv: string[]): Promise<number> {
     mayDonate: () => agent.mayDonate(),
   });
   agent.cloneStatus = () => donor.status();
+  const recloner = new Recloner({
+    dataDir: settings.dataDir,
+    afterMs: settings.recloneDivergedAfterMs,
+    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, passwordFile: join(settings.secretsDir, 'root-password') },
+    holdsLease: () => agent.isLeading() || agent.status().leaseHolder === settings.podName,
+    setDiverged: (reason) => agent.setDiverged(reason),
+    event: (type, reason, message) => agent.emit(type, reason, message),
+    candidates: () => cloneCandidates(settings),
+    tokenFile: join(settings.secretsDir, 'clone-token'),
+    ...(settings.cloneTlsCaFile ? { caFile: settings.cloneTlsCaFile } : {}),
+    logger: { info: log.info, warn: (m) => log.error(`warning: ${m}`), error: (m) => log.error(m) },
+  });
+  agent.onRefuse = (reason) => recloner.refused(reason);
+  await recloner.resume();
   log.info(
     `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, lease ${settings.namespace}/${settings.leaseName}, ` +
       `loop ${settings.loopIntervalMs} ms, renew deadline ${settings.renewDeadlineMs} ms, lease ${settings.leaseDurationMs} ms, policy ${settings.failoverPolicy}`,

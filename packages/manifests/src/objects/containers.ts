@@ -77,7 +77,8 @@ const PING: IProbe['exec'] = { command: ['mariadb-admin', '--no-defaults', `--so
 
 function mysqlContainer(spec: ClusterSpec): IContainer {
   return {
-    ...base(spec, 'mysql', spec.images.mysql, ['mariadbd', `--defaults-file=${POD_PATHS.serverConfig}`]),
+    // The image's wrapper execs mariadbd, or first waits while the agent re-clones a diverged datadir.
+    ...base(spec, 'mysql', spec.images.mysql, ['mysqlha-mysqld', `--defaults-file=${POD_PATHS.serverConfig}`]),
     ports: [{ name: 'mysql', containerPort: spec.ports.mysql, protocol: 'TCP' }],
     // Crash recovery of a large buffer pool may take long; liveness only starts once the server answers.
     startupProbe: { exec: PING, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 720 },
