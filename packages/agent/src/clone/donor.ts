@@ -151,7 +151,7 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
   }
 
   const tls = options.tlsCertFile && options.tlsKeyFile
-    ? { cert: await readFile(options.tlsCertFile), key: await readFile(options.tlsKeyFile) }
+    ? { cert: await readPem(options.tlsCertFile, 'certificate'), key: await readPem(options.tlsKeyFile, 'key') }
     : undefined;
   const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
   await new Promise<void>((resolve, reject) => {
@@ -174,6 +174,14 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new Error(`clone donor TLS ${what} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
 }
 
 function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

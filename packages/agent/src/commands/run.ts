@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Recloner, startCloneDonor } from '../clone/index.js';
+import { donorTls, Recloner, startCloneDonor } from '../clone/index.js';
 import { Agent } from '../ha/agent.js';
 import { consoleLogger } from '../ha/log.js';
 import { startAdminSocket, startHttp } from '../http/server.js';
@@ -28,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     host: '0.0.0.0',
     port: settings.clonePort,
     tokenFile: join(settings.secretsDir, 'clone-token'),
+    ...donorTls(settings),
     mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: 'root', passwordFile: join(settings.secretsDir, 'root-password') },
     serverDefaultsFile: existsSync(podConfig) ? podConfig : serverConfigTemplate(settings),
     dataDir: settings.dataDir,
