@@ -21,7 +21,7 @@ import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { fetchStatus, nudge, peerAddress, waitPeerApplied } from './peers.js';
+import { announceRenew, fetchStatus, nudge, peerAddress, waitPeerApplied } from './peers.js';
 import type { AgentStatus } from './status.js';
 
 /** Replication errors that mean this server's history is not a prefix of the source's. */
@@ -46,6 +46,10 @@ export class Agent {
   private readonly ordinal: number;
   private readonly kubeTimeoutMs: number;
   private readonly peerTimeoutMs: number;
+  /** A holder renews this often, leaving one more attempt before the step-down deadline. */
+  private readonly renewEveryMs: number;
+  /** A follower of a renewing holder reads the Lease this often; the holder's renew notices keep it current. */
+  private readonly followerReadEveryMs: number;
 
   private leading = false;
   private lastRenewStart: number | null = null;
@@ -53,6 +57,9 @@ export class Agent {
   private leaseReadable = false;
   private seenRv = '';
   private seenAt = 0;
+  /** The holder's view of the Lease is the one its last write returned, unless a write failed since. */
+  private leaseStale = true;
+  private leaseReadAt = -Infinity;
   /** Sticky: the leader rejected this server's history (error 1236). */
   private diverged: string | null = null;
   /** This cycle's reason to refuse replication, from the position check before connecting. */
@@ -73,6 +80,8 @@ export class Agent {
   private stopped = false;
   private wake: (() => void) | null = null;
   private nudged = false;
+  /** This cycle was asked for (a nudge): observe everything afresh. */
+  private nudgedCycle = true;
   private pinging = false;
   /** This cycle's action was to follow the holder. */
   private following = false;
@@ -88,6 +97,8 @@ export class Agent {
     this.ordinal = podOrdinal(s.podName);
     this.kubeTimeoutMs = Math.max(200, Math.min(2 * s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2)));
     this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
+    this.renewEveryMs = Math.max(s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2));
+    this.followerReadEveryMs = Math.max(s.loopIntervalMs, Math.floor(s.leaseDurationMs / 2));
     const target = () => ({ host: s.mysqlHost, port: s.mysqlPort, user: 'root', password: readSecret(s.secretsDir, 'root-password') });
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
@@ -119,17 +130,41 @@ export class Agent {
         } catch (err) {
           this.log.error(`cycle failed: ${(err as Error).message}`);
         }
-        const rest = this.nudged ? 0 : Math.max(0, this.s.loopIntervalMs - (performance.now() - began));
+        const rest = this.nudged ? 0 : Math.min(Math.max(0, this.s.loopIntervalMs - (performance.now() - began)), this.untilLeaseExpiry());
+        this.nudgedCycle = this.nudged;
         this.nudged = false;
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           this.timer = setTimeout(resolve, rest);
         });
         this.wake = null;
+        this.nudgedCycle ||= this.nudged;
+        this.nudged = false;
       }
     };
     void loop();
     this.watchdog = setInterval(() => void this.checkRenewDeadline(), Math.max(50, Math.floor(this.s.loopIntervalMs / 5)));
+  }
+
+  /**
+   * When a holder's Lease will expire before the next tick, the loop wakes just after that instant
+   * instead: a whole-pod loss then costs the lease duration, not the lease duration plus part of a tick.
+   */
+  private untilLeaseExpiry(): number {
+    if (this.leading || !this.lease?.holder || this.lease.holder === this.s.podName) return Infinity;
+    // expired means strictly more than leaseDurationMs since the version was first seen
+    const until = this.seenAt + this.s.leaseDurationMs + 2 - performance.now();
+    return until > 0 ? until : Infinity;
+  }
+
+  /** The holder wrote the Lease (version `rv`): the moment it tells us is no earlier than that write. */
+  leaseRenewed(holder: string, rv: string): void {
+    if (this.leading) return;
+    if (this.lease?.holder !== holder) return this.nudge();
+    if (rv !== this.seenRv) {
+      this.seenRv = rv;
+      this.seenAt = performance.now();
+    }
   }
 
   /** Runs the next cycle now (a peer released the Lease or handed it over). */
@@ -211,31 +246,66 @@ export class Agent {
     return this.peers;
   }
 
-  private async observe(): Promise<Observation> {
+  /**
+   * Whether this cycle must read the Lease. A holder trusts what its last successful write returned (a
+   * changed Lease makes its next CAS fail); a follower of a renewing holder reads it at the expiry instant,
+   * when nudged, and every followerReadEveryMs; anyone else every cycle.
+   */
+  private mustReadLease(now: number): boolean {
+    if (this.nudgedCycle) return true;
+    if (this.leading) return this.leaseStale;
+    if (!this.following || !this.lease?.holder || this.lease.holder === this.s.podName || this.expiryDue(now)) return true;
+    return now - this.leaseReadAt >= this.followerReadEveryMs - this.s.loopIntervalMs / 2;
+  }
+
+  private expiryDue(now: number): boolean {
+    return !this.leading && this.lease?.holder !== undefined && this.lease.holder !== '' && now - this.seenAt >= this.s.leaseDurationMs;
+  }
+
+  private fetchPeers(names: string[]): Promise<{ name: string; status: AgentStatus | null }[]> {
+    return Promise.all(names.map(async (n) => ({ name: n, status: await fetchStatus(peerAddress(this.s, n), this.peerTimeoutMs) })));
+  }
+
+  /**
+   * Local server, Lease and peers' /status. Peers are asked only when the decision can need them: not by
+   * a holder, nor by a follower replicating from a holder that still validly holds the Lease.
+   */
+  private async observe(opts: { peers?: boolean } = {}): Promise<Observation> {
     const names = await this.peerNames();
-    const [local, lease, statuses] = await Promise.all([
+    const began = performance.now();
+    const readLease = this.mustReadLease(began);
+    const peersFirst = opts.peers === true || (!this.leading && (!this.following || this.nudgedCycle || this.expiryDue(began)));
+    const [local, lease, fetched] = await Promise.all([
       observeLocal(this.db).then(
         (l) => ({ ok: true as const, l }),
         (e) => ({ ok: false as const, e: classify(e) }),
       ),
-      this.kube.getLease().then(
-        (l) => ({ ok: true as const, l }),
-        () => ({ ok: false as const }),
-      ),
-      Promise.all(names.map(async (n) => ({ name: n, status: await fetchStatus(peerAddress(this.s, n), this.peerTimeoutMs) }))),
+      readLease
+        ? this.kube.getLease().then(
+            (l) => ({ ok: true as const, l }),
+            () => ({ ok: false as const }),
+          )
+        : null,
+      peersFirst ? this.fetchPeers(names) : null,
     ]);
 
-    const now = performance.now();
-    this.leaseReadable = lease.ok;
-    if (lease.ok) {
-      this.lease = lease.l;
-      const rv = lease.l?.resourceVersion ?? '';
-      if (rv !== this.seenRv) {
-        this.seenRv = rv;
-        this.seenAt = now;
+    if (lease) {
+      this.leaseReadable = lease.ok;
+      if (lease.ok) {
+        this.leaseReadAt = began;
+        this.lease = lease.l;
+        this.leaseStale = false;
+        const rv = lease.l?.resourceVersion ?? '';
+        if (rv !== this.seenRv) {
+          this.seenRv = rv;
+          this.seenAt = performance.now();
+        }
       }
     }
+    const now = performance.now();
     const holder = this.lease?.holder ?? '';
+    const readable = lease ? lease.ok : this.leaseReadable;
+    const expired = holder !== '' && now - this.seenAt > this.s.leaseDurationMs;
 
     let localView: LocalView;
     if (local.ok) {
@@ -260,6 +330,10 @@ export class Agent {
       localView = { up: false, cause: local.e.cause, error: local.e.message };
     }
 
+    const holderAddress = holder && !expired ? peerAddress(this.s, holder) : null;
+    const followingHolder =
+      holderAddress !== null && holder !== this.s.podName && localView.up && localView.replicating && localView.source === `${holderAddress.host}:${holderAddress.mysqlPort}`;
+    const statuses = fetched ?? (this.leading || followingHolder ? names.map((name) => ({ name, status: null })) : await this.fetchPeers(names));
     const peers: PeerView[] = statuses.map(({ name, status }) => {
       const a = peerAddress(this.s, name);
       return {
@@ -281,10 +355,10 @@ export class Agent {
       leading: this.leading,
       local: localView,
       lease: {
-        readable: lease.ok,
+        readable,
         holder,
         lastHolder: this.lease?.lastHolder ?? '',
-        expired: holder !== '' && now - this.seenAt > this.s.leaseDurationMs,
+        expired,
       },
       sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
       stepDownAfterMs: this.stepDownAfterMs(),
@@ -393,8 +467,11 @@ export class Agent {
       this.seenRv = this.lease.resourceVersion;
       this.seenAt = performance.now();
       this.lastRenewStart = start;
+      this.leaseStale = false;
+      this.leaseReadable = true;
       return true;
     } catch (err) {
+      this.leaseStale = true;
       this.metrics.renewFailures.inc();
       if (!(err instanceof LeaseConflict)) this.log.error(`lease renew failed: ${(err as Error).message}`);
       return false;
@@ -402,10 +479,18 @@ export class Agent {
   }
 
   private async lead(o: Observation): Promise<void> {
-    // Without a fresh renew nothing is made writable; the deadline watchdog takes it from here.
-    if (!(await this.renew())) {
-      this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.lastRenewStart ?? 0))} ms since the last one)`);
-      return;
+    const since = performance.now() - (this.lastRenewStart ?? -Infinity);
+    // Half a tick early, so that the renew falls on the tick nearest to renewEveryMs rather than the one after.
+    const due = since >= this.renewEveryMs - this.s.loopIntervalMs / 2 || this.leaseStale || !this.local || this.local.readOnly;
+    if (due) {
+      // Without a fresh renew nothing is made writable; the deadline watchdog takes it from here.
+      if (!(await this.renew())) {
+        this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.lastRenewStart ?? 0))} ms since the last one)`);
+        return;
+      }
+      // Followers then measure the Lease's age from this notice rather than from their next read of it.
+      const rv = this.lease?.resourceVersion ?? '';
+      for (const p of o.peers) void announceRenew(peerAddress(this.s, p.name), this.s.podName, rv, this.peerTimeoutMs);
     }
     if (!this.leading || !this.local) return;
     if (this.local.readOnly) await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
@@ -420,13 +505,13 @@ export class Agent {
 
   /** Fences routing: every other pod is labelled follower before this one is labelled leader. */
   private async labelLeader(o: Observation): Promise<void> {
-    for (const p of o.peers) {
-      try {
-        await this.kube.labelRole(p.name, 'follower');
-      } catch (err) {
-        if ((err as { code?: number }).code !== 404) throw err;
-      }
-    }
+    await Promise.all(
+      o.peers.map((p) =>
+        this.kube.labelRole(p.name, 'follower').catch((err: unknown) => {
+          if ((err as { code?: number }).code !== 404) throw err;
+        }),
+      ),
+    );
     await this.kube.labelRole(this.s.podName, 'leader');
     this.labelled = 'leader';
   }
@@ -543,7 +628,7 @@ export class Agent {
 
   private async doSwitchover(to?: string): Promise<SwitchoverResult> {
     if (!this.leading) throw new Error(`${this.s.podName} is not the leader (the lease holder is ${this.lease?.holder || 'nobody'})`);
-    const o = await this.observe();
+    const o = await this.observe({ peers: true });
     const candidates = o.peers.filter((p) => p.reachable && p.mysqlUp && !p.diverged && p.apiReachable);
     let target: PeerView | undefined;
     if (to) {

@@ -28,6 +28,16 @@ export async function nudge(addr: PeerAddress, timeoutMs: number): Promise<void>
   }
 }
 
+/** Tells a follower the holder just renewed the Lease to version `rv`. */
+export async function announceRenew(addr: PeerAddress, holder: string, rv: string, timeoutMs: number): Promise<void> {
+  try {
+    const url = `http://${addr.host}:${addr.httpPort}/lease-renewed?holder=${encodeURIComponent(holder)}&rv=${encodeURIComponent(rv)}`;
+    await fetch(url, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+  } catch {
+    // a follower that misses it reads the Lease itself; it only measures the Lease's age from later
+  }
+}
+
 /** Asks a peer to wait until its server has applied `gtid`; true once it has. */
 export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs: number): Promise<boolean> {
   try {

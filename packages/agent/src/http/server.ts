@@ -41,6 +41,13 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
       case 'POST /cycle':
         agent.nudge();
         return send(res, 202, { nudged: true });
+      case 'POST /lease-renewed': {
+        const holder = url.searchParams.get('holder') ?? '';
+        const rv = url.searchParams.get('rv') ?? '';
+        if (!holder || !rv) return send(res, 400, { error: 'expected holder=<pod> and rv=<resourceVersion>' });
+        agent.leaseRenewed(holder, rv);
+        return send(res, 202, { noted: true });
+      }
       case 'POST /wait-applied': {
         const gtid = url.searchParams.get('gtid') ?? '';
         const timeoutMs = Number(url.searchParams.get('timeoutMs') ?? '1000');
