@@ -128,7 +128,14 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // Each receiver leads its own process group (its mbstream with it).
+  for (const child of children) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   await donor?.close();
   await stopAll();
 }, 120_000);
@@ -208,7 +215,8 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
     const receiver = spawn(
       process.execPath,
       [join(here, 'support-clone', 'run-clone.mjs'), JSON.stringify({ dataDir: second.dataDir, tokenFile, donors: candidates, progressIntervalMs: 20 })],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      // Its own process group, so that freezing and killing it takes its mbstream too, as the end of a container does.
+      { stdio: ['ignore', 'pipe', 'inherit'], detached: true },
     );
     children.push(receiver);
     await new Promise<void>((resolve, reject) => {
@@ -222,7 +230,7 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
           if (message.result) reject(new Error('the clone finished before it could be killed'));
           // Freeze it first, so that it is certainly midway when it dies.
           if (message.progress?.state === 'streaming' && message.progress.bytes > 1048576) {
-            receiver.kill('SIGSTOP');
+            process.kill(-receiver.pid!, 'SIGSTOP');
             resolve();
           }
         }
@@ -235,7 +243,7 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
     expect(donor.status().busy).toBe(true);
 
     const gone = new Promise((resolve) => receiver.once('exit', resolve));
-    receiver.kill('SIGKILL');
+    process.kill(-receiver.pid!, 'SIGKILL');
     await gone;
 
     expect(await isEmpty(second.dataDir)).toBe(true);

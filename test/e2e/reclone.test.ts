@@ -6,7 +6,7 @@ import { metric, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 describe('a diverged ex-leader re-clones itself and keeps its old datadir (agents against the fake Kubernetes API)', () => {
-  const h = useCluster(16100, { recloneDivergedAfterMs: 2000 });
+  const h = useCluster(16400, { recloneDivergedAfterMs: 2000 });
 
   it('stops its mariadbd, sets the diverged datadir aside, clones a peer and follows the leader again', async () => {
     const { c } = h;

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +10,9 @@ import { rankDonors, type CloneCandidate } from './donor-choice.js';
 import { consoleLogger, type CloneLogger } from './log.js';
 import { readBackupGtid, writeClonedPosition } from './position.js';
 import { describeProgress, type CloneProgress } from './progress.js';
-import { CLONE_PATH, RESULT_TRAILER, SIZE_HEADER } from './protocol.js';
+import { processIo } from './proc-io.js';
+import { CLONE_PATH, GO, RAW_PROTOCOL, RESULT_PATH, RESULT_TRAILER, SIZE_HEADER, STREAM_HEADER } from './protocol.js';
+import { estimateBackupSize } from './size.js';
 import { readToken } from './token.js';
 
 export interface RunCloneOptions {
@@ -106,8 +109,11 @@ async function cloneOnce(
   const started = Date.now();
   logger.info(`cloning from ${donor.name} (${donor.url}) into ${workDir}`);
 
-  const response = await get(new URL(CLONE_PATH, donor.url), await readToken(options.tokenFile), options);
-  if (response.statusCode !== 200) {
+  const url = new URL(CLONE_PATH, donor.url);
+  const token = await readToken(options.tokenFile);
+  const answer = await get(url, token, options);
+  const response = answer.response;
+  if (!answer.socket && response.statusCode !== 200) {
     const body = (await readBody(response)).trim().slice(0, 200);
     const message = `donor ${donor.name} answered ${response.statusCode}${body ? `: ${body}` : ''}`;
     if (response.statusCode === 401) throw new FatalCloneError(`${message} (check that both pods read the same clone-token secret)`);
@@ -133,19 +139,28 @@ async function cloneOnce(
   const ticker = setInterval(() => logger.info(`clone progress: ${describeProgress(update())}`), options.progressIntervalMs ?? 2000);
   try {
     const extract = spawn(options.mbstreamPath ?? 'mbstream', ['-x', '-C', workDir], {
-      stdio: ['pipe', 'ignore', 'pipe'],
+      stdio: [answer.socket ?? 'pipe', 'ignore', 'pipe'],
       signal: options.signal,
     });
     const extracted = exited(extract, 'mbstream -x');
-    response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    // Wait for both, so that a failed attempt never leaves mbstream writing into the next one's directory.
-    const [piped, unpacked] = await Promise.allSettled([pipeline(response, extract.stdin, { signal: options.signal }), extracted]);
-    if (piped.status === 'rejected') throw new Error(`stream from ${donor.name} broke after ${bytes} bytes: ${(piped.reason as Error).message}`);
-    if (unpacked.status === 'rejected') throw unpacked.reason;
-    const result = response.trailers[RESULT_TRAILER.toLowerCase()];
-    if (result !== 'ok') throw new Error(`donor ${donor.name} did not finish the stream (${result ?? 'no result trailer'})`);
+    if (answer.socket) {
+      await receiveRaw(answer.socket, answer.head, extract, extracted, options, (n) => (bytes = n));
+      // mbstream's counter is sampled; what it unpacked is the exact size of the copy.
+      bytes = Math.max(bytes, (await estimateBackupSize(workDir)) ?? 0);
+      const result = await fetchResult(url, response.headers[STREAM_HEADER.toLowerCase()], token, options);
+      if (result !== 'ok') throw new Error(`donor ${donor.name} did not finish the stream (${result})`);
+    } else {
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      // Wait for both, so that a failed attempt never leaves mbstream writing into the next one's directory.
+      const [piped, unpacked] = await Promise.allSettled([pipeline(response, extract.stdin!, { signal: options.signal }), extracted]);
+      if (piped.status === 'rejected') throw new Error(`stream from ${donor.name} broke after ${bytes} bytes: ${(piped.reason as Error).message}`);
+      if (unpacked.status === 'rejected') throw unpacked.reason;
+      const result = response.trailers[RESULT_TRAILER.toLowerCase()];
+      if (result !== 'ok') throw new Error(`donor ${donor.name} did not finish the stream (${result ?? 'no result trailer'})`);
+    }
   } finally {
     clearInterval(ticker);
+    answer.socket?.destroy();
   }
   update();
   const streamSeconds = (Date.now() - started) / 1000;
@@ -168,11 +183,77 @@ async function cloneOnce(
   return { outcome: 'cloned', donor: donor.name, gtid, bytes, seconds };
 }
 
-async function get(url: URL, token: string, options: RunCloneOptions): Promise<IncomingMessage> {
-  const ca = url.protocol === 'https:' && options.caFile ? await readFile(options.caFile) : undefined;
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+/**
+ * mbstream already owns the socket (spawn stopped this process reading it): say GO, then follow the
+ * copy through mbstream's read counter, giving up on a donor silent for idleTimeoutMs.
+ */
+async function receiveRaw(
+  socket: Socket,
+  head: Buffer,
+  extract: ChildProcess,
+  extracted: Promise<void>,
+  options: RunCloneOptions,
+  onBytes: (bytes: number) => void,
+): Promise<void> {
+  if (head.length > 0) {
+    extract.kill('SIGKILL');
+    await extracted.catch(() => undefined);
+    throw new Error('the donor sent data before GO');
+  }
+  socket.write(GO);
+  const idle = options.idleTimeoutMs ?? 300_000;
+  let last = -1;
+  let lastChange = Date.now();
+  const watch = setInterval(() => {
+    void processIo(extract.pid).then((io) => {
+      if (!io) return;
+      onBytes(io.read);
+      if (io.read !== last) {
+        last = io.read;
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > idle) {
+        extract.kill('SIGKILL');
+      }
+    });
+  }, 250);
+  try {
+    await extracted.catch((error: Error) => {
+      throw Date.now() - lastChange > idle ? new Error(`no data from the donor for ${idle / 1000} s`) : error;
+    });
+  } finally {
+    clearInterval(watch);
+  }
+}
+
+/** The end-of-stream result of a raw stream, asked for once the connection has closed. */
+async function fetchResult(url: URL, stream: string | string[] | undefined, token: string, options: RunCloneOptions): Promise<string> {
+  if (typeof stream !== 'string') return 'the donor named no stream';
+  const answer = await get(new URL(`${RESULT_PATH}?stream=${encodeURIComponent(stream)}`, url), token, { ...options, idleTimeoutMs: 30_000 }, false);
+  const body = (await readBody(answer.response)).trim();
+  return answer.response.statusCode === 200 ? body : `result ${answer.response.statusCode}: ${body.slice(0, 200)}`;
+}
+
+interface DonorAnswer {
+  response: IncomingMessage;
+  /** Set when the donor switched to the raw protocol: the connection, and what came after its 101. */
+  socket?: Socket;
+  head: Buffer;
+}
+
+/** Over plain HTTP the request asks for the raw protocol; a donor that does not offer it answers as HTTP. */
+async function get(url: URL, token: string, options: RunCloneOptions, raw = true): Promise<DonorAnswer> {
+  const https = url.protocol === 'https:';
+  const ca = https && options.caFile ? await readFile(options.caFile) : undefined;
+  const send = https ? httpsRequest : httpRequest;
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+  if (raw && !https) Object.assign(headers, { Connection: 'Upgrade', Upgrade: RAW_PROTOCOL });
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'GET', headers: { Authorization: `Bearer ${token}` }, ca, signal: options.signal }, resolve);
+    const req = send(url, { method: 'GET', headers, ca, signal: options.signal }, (response) => resolve({ response, head: Buffer.alloc(0) }));
+    req.on('upgrade', (response: IncomingMessage, socket: Socket, head: Buffer) => {
+      req.setTimeout(0);
+      socket.setTimeout(0);
+      resolve({ response, socket, head });
+    });
     const idle = options.idleTimeoutMs ?? 300_000;
     req.setTimeout(idle, () => req.destroy(new Error(`no data from ${url.origin} for ${idle / 1000} s`)));
     req.on('error', (error) => reject(new Error(`cannot reach ${url.origin}: ${error.message}`)));
