@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { Kube } from '../kube/client.js';
 import type { AgentSettings, PeerAddress } from '../settings/settings.js';
 import type { AgentStatus } from './status.js';
@@ -9,11 +10,32 @@ export function peerAddress(s: AgentSettings, pod: string): PeerAddress {
   return { host: `${pod}.${s.headlessService}.${s.namespace}.svc`, mysqlPort: s.mysqlPort, httpPort: s.httpPort, clonePort: s.clonePort };
 }
 
+/**
+ * Peers' agents are asked over plain node:http with kept-alive connections: fetch() would load a second
+ * HTTP stack (about 3 MiB) for these few small calls. Resolves with the status and body, or rejects.
+ */
+const keepAlive = new http.Agent({ keepAlive: true });
+
+function call(addr: PeerAddress, method: 'GET' | 'POST', path: string, timeoutMs: number): Promise<{ ok: boolean; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: addr.host, port: addr.httpPort, method, path, agent: keepAlive, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const code = res.statusCode ?? 0;
+        resolve({ ok: code >= 200 && code < 300, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export async function fetchStatus(addr: PeerAddress, timeoutMs: number): Promise<AgentStatus | null> {
   try {
-    const res = await fetch(`http://${addr.host}:${addr.httpPort}/status`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return null;
-    return (await res.json()) as AgentStatus;
+    const res = await call(addr, 'GET', '/status', timeoutMs);
+    return res.ok ? (JSON.parse(res.body) as AgentStatus) : null;
   } catch {
     return null;
   }
@@ -22,7 +44,7 @@ export async function fetchStatus(addr: PeerAddress, timeoutMs: number): Promise
 /** Asks a peer's agent to run its loop now instead of at its next tick. */
 export async function nudge(addr: PeerAddress, timeoutMs: number): Promise<void> {
   try {
-    await fetch(`http://${addr.host}:${addr.httpPort}/cycle`, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+    await call(addr, 'POST', '/cycle', timeoutMs);
   } catch {
     // a nudge only saves time; the peer's own loop gets there anyway
   }
@@ -31,8 +53,7 @@ export async function nudge(addr: PeerAddress, timeoutMs: number): Promise<void>
 /** Tells a follower the holder just renewed the Lease to version `rv`. */
 export async function announceRenew(addr: PeerAddress, holder: string, rv: string, timeoutMs: number): Promise<void> {
   try {
-    const url = `http://${addr.host}:${addr.httpPort}/lease-renewed?holder=${encodeURIComponent(holder)}&rv=${encodeURIComponent(rv)}`;
-    await fetch(url, { method: 'POST', signal: AbortSignal.timeout(timeoutMs) });
+    await call(addr, 'POST', `/lease-renewed?holder=${encodeURIComponent(holder)}&rv=${encodeURIComponent(rv)}`, timeoutMs);
   } catch {
     // a follower that misses it reads the Lease itself; it only measures the Lease's age from later
   }
@@ -41,8 +62,7 @@ export async function announceRenew(addr: PeerAddress, holder: string, rv: strin
 /** Asks a peer to wait until its server has applied `gtid`; true once it has. */
 export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs: number): Promise<boolean> {
   try {
-    const url = `http://${addr.host}:${addr.httpPort}/wait-applied?gtid=${encodeURIComponent(gtid)}&timeoutMs=${timeoutMs}`;
-    const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(timeoutMs + 1000) });
+    const res = await call(addr, 'POST', `/wait-applied?gtid=${encodeURIComponent(gtid)}&timeoutMs=${timeoutMs}`, timeoutMs + 1000);
     return res.ok;
   } catch {
     return false;
