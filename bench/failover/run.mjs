@@ -2,7 +2,7 @@
 // Failover benchmark: a 3-node cluster of real mariadbd servers and real agents (fake Kubernetes API), a write
 // load through the leader label, and repeated faults to the leader. Builds nothing itself (npm run bench:failover does).
 import { appendFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import {
   WritableWatcher,
   WriteLoad,
@@ -62,6 +62,8 @@ const toMiB = (kib) => Number((kib / 1024).toFixed(1));
 process.on('SIGINT', () => void stopAll().finally(() => process.exit(130)));
 
 const c = { lostIds: new Set() };
+// Everything else running on the machine competes with the agents and servers: say how busy it was.
+const loadAtStart = loadavg().map((v) => Number(v.toFixed(2)));
 try {
   log('starting 3 servers, the fake API and 3 agents');
   c.servers = await startServers({ count: 3, portBase });
@@ -106,6 +108,7 @@ try {
   const doc = {
     date: new Date().toISOString().slice(0, 10),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    loadAverage: { start: loadAtStart, end: loadavg().map((v) => Number(v.toFixed(2))) },
     runs,
     agentSettings: { ...Object.fromEntries(['loopIntervalMs', 'leaseDurationMs', 'renewDeadlineMs', 'failoverPolicy'].map((k) => [k, agentSettings(defaultClusterSpec())[k]])), ...extraSettings },
     writeTimeoutMs: WRITE_TIMEOUT_MS,
