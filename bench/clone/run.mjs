@@ -1,6 +1,6 @@
 #!/usr/bin/env zx
 // Clone throughput against a plain file copy: the agent's clone path (mariabackup --backup
-// --stream=xbstream -> HTTP -> mbstream -x, then --prepare) from a live server, against
+// --stream=xbstream -> the donor's socket -> mbstream -x, then --prepare) from a live server, against
 // `tar | tar` of the same datadir once the server is stopped. Also reports both image sizes.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -178,9 +178,9 @@ try {
     const sizes = images ? Object.entries(out.imageSizesMB).map(([name, size]) => `| image \`${name}\` | ${size} MB |`).join('\n') : '| images | not built |';
     appendFileSync(
       'bench/README.md',
-      `\n### clone, ${out.date}\n\nMachine: ${out.machine}. Datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, idle donor, receiver in its own process, loopback, median of ${runs} runs; load average at the start ${loadAtStart}.\n\n` +
+      `\n### clone, ${out.date}\n\nMachine: ${out.machine}. Datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, idle donor, receiver in its own process, loopback, median of ${runs} runs; load average at the start ${loadAtStart} (1, 5, 15 min), at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; this benchmark alone keeps about one core busy, so more than that is other work on the machine.\n\n` +
         `| | seconds | MB/s | vs tar |\n| --- | --- | --- | --- |\n` +
-        `| clone stream (mariabackup -> HTTP -> mbstream) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
+        `| clone stream (mariabackup -> upgraded HTTP connection -> mbstream, no byte through Node) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
         `| clone stream + prepare | ${out.cloneTotalSeconds} | ${out.cloneTotalMBps} | ${out.totalRatio}x |\n` +
         `| \`mariabackup \\| mbstream -x\` piped directly (no HTTP hop) | ${out.pipeSeconds} | ${out.pipeMBps} | ${(out.pipeMBps / out.tarMBps).toFixed(2)}x |\n` +
         `| \`tar \\| tar\` of the stopped datadir | ${out.tarSeconds} | ${out.tarMBps} | 1x |\n\n| image | size |\n| --- | --- |\n${sizes}\n`,
