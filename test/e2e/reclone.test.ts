@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHECK_SCHEMA, CHECK_TABLE, now, waitFor } from '@mysqlha/testkit';
+import { assertConverged, CHECK_SCHEMA, CHECK_TABLE, now, waitFor } from '@mysqlha/testkit';
 import { metric, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
@@ -54,5 +54,32 @@ describe('a diverged ex-leader re-clones itself and keeps its old datadir (agent
 
     // Every acknowledged write on every server, identical GTID sets and checksums, never two writable.
     await verifyInvariants(c);
+  });
+
+  it('an agent killed in the middle finishes the re-clone the marker describes when it starts again', async () => {
+    const { c } = h;
+    const leader = await waitHealthy(c);
+    c.kube.partition(leader, 'hang');
+    const server = c.server(leader);
+    await waitFor(`${leader} read-only`, async () => Number(await server.value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
+    const next = await c.kube.waitForLeader({ not: leader, timeoutMs: 30_000 });
+    await server.query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} (id, payload) VALUES (?, ?)`, [-2, 'errant']);
+    c.kube.heal(leader);
+
+    // Killed as soon as it has written the marker: before, during or just after its SHUTDOWN.
+    const marker = join(dirname(server.dataDir), 'RECLONE');
+    await waitFor(`${leader}'s re-clone marker`, () => existsSync(marker), { timeoutMs: 60_000, intervalMs: 5 });
+    await c.agent(leader).kill9();
+    await c.agent(leader).start();
+    await waitFor(`${leader}'s mariadbd shut down`, () => !server.isRunning(), { timeoutMs: 60_000, intervalMs: 50 });
+    await waitFor(`${leader}'s re-clone marker removed`, () => !existsSync(marker), { timeoutMs: 120_000, intervalMs: 100 });
+    await server.start();
+    expect(c.agent(leader).logTail(400)).toMatch(/finishing the re-clone the marker asks for/);
+
+    await waitFor(`${leader} following ${next}`, async () => (await c.status(leader)).decision === `following ${next}`, { timeoutMs: 30_000 });
+    await waitHealthy(c, 30_000);
+    expect(await server.value(`SELECT COUNT(*) FROM ${CHECK_SCHEMA}.${CHECK_TABLE} WHERE id = -2`)).toBe(0);
+    expect(readdirSync(dirname(server.dataDir)).filter((n) => n.startsWith(`${basename(server.dataDir)}.diverged-`))).toHaveLength(1);
+    await assertConverged(c.servers, c.load.ackedIds(), { timeoutMs: 30_000 });
   });
 });

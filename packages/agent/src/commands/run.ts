@@ -12,6 +12,8 @@ export const RUN_HELP = `agent run [--config FILE] [--<setting> VALUE ...]
 Runs the HA loop for this pod: holds or follows the Lease, makes the local mysqld the writable leader
 or a read-only follower, and serves /healthz, /readyz, /status and /metrics on httpPort and the admin
 socket runDir/agent.sock, and the clone donor on clonePort. On SIGTERM a leader hands over to the most advanced follower first.
+A follower that refuses to replicate over a diverged history for recloneDivergedAfterMs (default 30000; 0: never)
+re-clones itself from a peer, keeping the old datadir beside the new one (docs/ha.md).
 
 Settings come from agent.yaml (MYSQLHA_CONFIG), MYSQLHA_* variables and --flags (flag > env > file),
 e.g. --http-port 8080, --loop-interval-ms 500, --failover-policy safe. POD_NAME and POD_NAMESPACE name the pod.`;
