@@ -182,7 +182,6 @@ export class Agent {
     await this.lock;
     this.db.close();
     this.fenceDb.close();
-    this.kube.close();
   }
 
   /**
