@@ -31,6 +31,8 @@ describe('agent init against a real mariadbd', () => {
     // The ConfigMap's my.cnf, with this host's log path and loopback bind (as a test overlay would).
     const template = serverConfig(defaultClusterSpec()).replace('/var/log/mysql/slow.log', join(dir, 'slow.log')).replace('bind_address = 0.0.0.0', 'bind_address = 127.0.0.1');
     writeFileSync(join(dir, 'my.cnf'), template);
+    // What an overlay adds to the ConfigMap to tune its environment.
+    writeFileSync(join(dir, 'server-overrides.cnf'), '[mysqld]\nmax_connections = 77\n');
     writeFileSync(
       configFile,
       [`mysqlPort: ${PORT}`, `dataDir: ${dataDir}`, `runDir: ${runDir}`, `secretsDir: ${secretsDir}`, 'peerAddresses:', `  mysql-2: {host: 127.0.0.1, mysqlPort: ${PORT}, httpPort: ${PORT + 10}}`, ''].join('\n'),
@@ -68,8 +70,8 @@ describe('agent init against a real mariadbd', () => {
       });
     }
     expect(conn, 'root@127.0.0.1 logs in with the secret file password').toBeDefined();
-    const [[v]] = (await conn!.query('SELECT @@server_id AS id, @@read_only AS ro, @@gtid_binlog_pos AS pos, @@report_host AS rh')) as any;
-    expect(v).toEqual({ id: 3, ro: 1, pos: '', rh: '127.0.0.1' });
+    const [[v]] = (await conn!.query('SELECT @@server_id AS id, @@read_only AS ro, @@gtid_binlog_pos AS pos, @@report_host AS rh, @@max_connections AS maxConnections')) as any;
+    expect(v).toEqual({ id: 3, ro: 1, pos: '', rh: '127.0.0.1', maxConnections: 77 });
     const [grants] = (await conn!.query("SHOW GRANTS FOR repl@'%'")) as any;
     // MariaDB 10.11 shows REPLICATION CLIENT under its new name, BINLOG MONITOR.
     expect(Object.values(grants[0]).join()).toMatch(/^GRANT REPLICATION SLAVE, BINLOG MONITOR ON \*\.\* TO `repl`@`%`/);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { POD_PATHS } from '@mysqlha/config';
 import { readRecloneMarker, recloneMarkerPath } from '../clone/index.js';
 import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
@@ -11,8 +11,9 @@ import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentS
 export const INIT_HELP = `agent init [--template FILE] [--config FILE] [--<setting> VALUE ...]
 
 Prepares this pod's server before mysqld starts:
-  - writes runDir/my.cnf: the ConfigMap's my.cnf (--template, default: my.cnf next to agent.yaml)
-    plus server_id (pod ordinal + 1) and report_host;
+  - writes runDir/my.cnf: the ConfigMap's my.cnf (--template, default: my.cnf next to agent.yaml),
+    then server-overrides.cnf from the same directory when an overlay adds it (an environment's
+    buffer pool, connection limits), then server_id (pod ordinal + 1) and report_host;
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
       clone         the datadir is empty and a peer has data: left empty for \`agent clone\`;
@@ -20,6 +21,9 @@ Prepares this pod's server before mysqld starts:
                     diverged datadir, nothing is touched here;
       bootstrap     the datadir is empty and no peer has data: mariadb-install-db, then the root and repl
                     accounts from the secret files, created in bootstrap mode so they write no binlog events.`;
+
+/** The optional ConfigMap key an overlay adds to tune the server for its environment. */
+export const SERVER_OVERRIDES = 'server-overrides.cnf';
 
 function quote(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
@@ -94,6 +98,10 @@ export async function init(argv: string[]): Promise<number> {
   } catch (err) {
     throw new Error(`--template ${templatePath}: cannot read the server config template: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+  // Overlays tune the server through this one extra ConfigMap key instead of copying the whole my.cnf; later
+  // settings win in an option file, so it goes after the template and before what must differ per pod.
+  const overridesPath = join(dirname(templatePath), SERVER_OVERRIDES);
+  if (existsSync(overridesPath)) template = `${template.replace(/\n*$/, '\n')}\n# ${SERVER_OVERRIDES} (from the overlay)\n${readFileSync(overridesPath, 'utf8')}`;
   mkdirSync(s.runDir, { recursive: true });
   const configFile = join(s.runDir, 'my.cnf');
   writeFileSync(configFile, podServerConfig(template, s));
