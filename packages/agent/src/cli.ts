@@ -1,17 +1,50 @@
 #!/usr/bin/env node
-import { CLONE_HELP, clone } from './commands/clone.js';
-import { INIT_HELP, init } from './commands/init.js';
-import { RUN_HELP, run } from './commands/run.js';
-import { STATUS_HELP, status } from './commands/status.js';
-import { SWITCHOVER_HELP, switchover } from './commands/switchover.js';
 import { SettingsError } from './settings/settings.js';
 
-const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<number>; summary: string }> = {
-  init: { help: INIT_HELP, run: init, summary: 'write the server config and bootstrap an empty datadir' },
-  clone: { help: CLONE_HELP, run: clone, summary: 'fill an empty datadir from a peer' },
-  run: { help: RUN_HELP, run, summary: 'run the HA loop and the HTTP endpoints' },
-  status: { help: STATUS_HELP, run: status, summary: "print the local agent's status" },
-  switchover: { help: SWITCHOVER_HELP, run: switchover, summary: 'hand the leader role to a follower' },
+interface Command {
+  help: string;
+  run: (argv: string[]) => Promise<number>;
+}
+
+// Each command is loaded only when it runs: `status` and `switchover` (the preStop hook's path) speak only to
+// the admin socket and must start in a fraction of a second, without the Kubernetes client that run, init and
+// clone load.
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  init: {
+    summary: 'write the server config and bootstrap an empty datadir',
+    load: async () => {
+      const m = await import('./commands/init.js');
+      return { help: m.INIT_HELP, run: m.init };
+    },
+  },
+  clone: {
+    summary: 'fill an empty datadir from a peer',
+    load: async () => {
+      const m = await import('./commands/clone.js');
+      return { help: m.CLONE_HELP, run: m.clone };
+    },
+  },
+  run: {
+    summary: 'run the HA loop and the HTTP endpoints',
+    load: async () => {
+      const m = await import('./commands/run.js');
+      return { help: m.RUN_HELP, run: m.run };
+    },
+  },
+  status: {
+    summary: "print the local agent's status",
+    load: async () => {
+      const m = await import('./commands/status.js');
+      return { help: m.STATUS_HELP, run: m.status };
+    },
+  },
+  switchover: {
+    summary: 'hand the leader role to a follower',
+    load: async () => {
+      const m = await import('./commands/switchover.js');
+      return { help: m.SWITCHOVER_HELP, run: m.switchover };
+    },
+  },
 };
 
 const USAGE = `agent <command> [--help]
@@ -27,11 +60,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     process.stderr.write(`unknown command ${JSON.stringify(name)}\n\n${USAGE}\n`);
     return 2;
   }
+  const cmd = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(cmd.help + '\n');
     return 0;
