@@ -12,38 +12,23 @@ interface Command {
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   init: {
     summary: 'write the server config and bootstrap an empty datadir',
-    load: async () => {
-      const m = await import('./commands/init.js');
-      return { help: m.INIT_HELP, run: m.init };
-    },
+    load: () => import('./commands/init.js').then((m) => ({ help: m.INIT_HELP, run: m.init })),
   },
   clone: {
     summary: 'fill an empty datadir from a peer',
-    load: async () => {
-      const m = await import('./commands/clone.js');
-      return { help: m.CLONE_HELP, run: m.clone };
-    },
+    load: () => import('./commands/clone.js').then((m) => ({ help: m.CLONE_HELP, run: m.clone })),
   },
   run: {
     summary: 'run the HA loop and the HTTP endpoints',
-    load: async () => {
-      const m = await import('./commands/run.js');
-      return { help: m.RUN_HELP, run: m.run };
-    },
+    load: () => import('./commands/run.js').then((m) => ({ help: m.RUN_HELP, run: m.run })),
   },
   status: {
     summary: "print the local agent's status",
-    load: async () => {
-      const m = await import('./commands/status.js');
-      return { help: m.STATUS_HELP, run: m.status };
-    },
+    load: () => import('./commands/status.js').then((m) => ({ help: m.STATUS_HELP, run: m.status })),
   },
   switchover: {
     summary: 'hand the leader role to a follower',
-    load: async () => {
-      const m = await import('./commands/switchover.js');
-      return { help: m.SWITCHOVER_HELP, run: m.switchover };
-    },
+    load: () => import('./commands/switchover.js').then((m) => ({ help: m.SWITCHOVER_HELP, run: m.switchover })),
   },
 };
 
