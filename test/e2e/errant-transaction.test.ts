@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHECK_SCHEMA, CHECK_TABLE, now, waitFor } from '@mysqlha/testkit';
-import { metric, verifyInvariants, waitHealthy } from './support/cluster.js';
+import { CHECK_SCHEMA, CHECK_TABLE, waitFor } from '@mysqlha/testkit';
+import { errantWriteOnIsolatedLeader, metric, verifyInvariants } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 describe('an errant transaction on an isolated ex-leader (agents against the fake Kubernetes API)', () => {
@@ -8,19 +8,7 @@ describe('an errant transaction on an isolated ex-leader (agents against the fak
 
   it('is detected when it rejoins: it refuses to replicate, stays read-only and says why', async () => {
     const { c } = h;
-    const first = await waitHealthy(c);
-    c.load.start();
-    await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
-
-    c.kube.partition(first, 'hang');
-    await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
-    const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
-    await c.load.waitForAckAfter(now(), { on: next, timeoutMs: 30_000 });
-    const other = c.servers.find((s) => s.name !== first && s.name !== next)!.name;
-    await waitFor(`${other} following ${next}`, async () => (await c.status(other)).decision === `following ${next}`, { timeoutMs: 10_000 });
-
-    // A real, binlogged write by an account that read_only does not stop, while the ex-leader is cut off.
-    await c.server(first).query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} (id, payload) VALUES (?, ?)`, [-1, 'errant']);
+    const { first, next } = await errantWriteOnIsolatedLeader(c);
     const errantGtid = String(await c.server(first).value('SELECT @@gtid_binlog_pos'));
     c.kube.heal(first);
 

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assertConverged, CHECK_SCHEMA, CHECK_TABLE, now, waitFor } from '@mysqlha/testkit';
-import { metric, verifyInvariants, waitHealthy } from './support/cluster.js';
+import { assertConverged, CHECK_SCHEMA, CHECK_TABLE, waitFor } from '@mysqlha/testkit';
+import { errantWriteOnIsolatedLeader, metric, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 describe('a diverged ex-leader re-clones itself and keeps its old datadir (agents against the fake Kubernetes API)', () => {
@@ -10,18 +10,8 @@ describe('a diverged ex-leader re-clones itself and keeps its old datadir (agent
 
   it('stops its mariadbd, sets the diverged datadir aside, clones a peer and follows the leader again', async () => {
     const { c } = h;
-    const first = await waitHealthy(c);
-    c.load.start();
-    await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
-
-    c.kube.partition(first, 'hang');
-    await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
-    const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
-    await c.load.waitForAckAfter(now(), { on: next, timeoutMs: 30_000 });
-
-    // A real, binlogged write by an account that read_only does not stop, while the ex-leader is cut off.
+    const { first, next } = await errantWriteOnIsolatedLeader(c);
     const server = c.server(first);
-    await server.query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} (id, payload) VALUES (?, ?)`, [-1, 'errant']);
     c.kube.heal(first);
 
     // The agent shuts mariadbd down over its connection; the kubelet would restart the mysql container into

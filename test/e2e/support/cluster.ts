@@ -1,7 +1,10 @@
 import { expect } from 'vitest';
 import {
   assertConverged,
+  CHECK_SCHEMA,
+  CHECK_TABLE,
   logTails,
+  now,
   startAgents,
   startFakeKube,
   startServers,
@@ -93,6 +96,26 @@ export async function metric(a: AgentProcess, name: string): Promise<number | un
   const text = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
+/**
+ * Cuts the leader off from the API until another pod leads and takes writes, then commits a real, binlogged
+ * write on the cut-off ex-leader with an account read_only does not stop: the ex-leader now holds a transaction
+ * nobody else has. The caller heals the partition.
+ */
+export async function errantWriteOnIsolatedLeader(c: Cluster): Promise<{ first: string; next: string }> {
+  const first = await waitHealthy(c);
+  c.load.start();
+  await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
+  c.kube.partition(first, 'hang');
+  await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
+  const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
+  await c.load.waitForAckAfter(now(), { on: next, timeoutMs: 30_000 });
+  for (const other of c.servers.filter((s) => s.name !== first && s.name !== next)) {
+    await waitFor(`${other.name} following ${next}`, async () => (await c.status(other.name)).decision === `following ${next}`, { timeoutMs: 10_000 });
+  }
+  await c.server(first).query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} (id, payload) VALUES (?, ?)`, [-1, 'errant']);
+  return { first, next };
 }
 
 export { stopAll };
