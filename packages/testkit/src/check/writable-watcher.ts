@@ -1,7 +1,7 @@
 import type mysql from 'mysql2/promise';
 import type { MariaServer } from '../mariadb/server.js';
-import { trackCloser } from '../process/registry.js';
 import { now } from '../util/clock.js';
+import { BackgroundLoop } from './background-loop.js';
 import { sleep } from '../util/wait.js';
 
 export interface WritableOverlap {
@@ -16,33 +16,21 @@ export interface WritableOverlap {
  * Samples `@@read_only` on every running server every `intervalMs` and records each interval in which more
  * than one was writable. A server that is down or does not answer within the timeout counts as not writable.
  */
-export class WritableWatcher {
+export class WritableWatcher extends BackgroundLoop {
   readonly overlaps: WritableOverlap[] = [];
   samples = 0;
   #writable: string[] = [];
   #open: { servers: Set<string>; from: number } | undefined;
   #connections = new Map<string, mysql.Connection>();
-  #running = false;
-  #loop: Promise<void> | undefined;
-  #untrack: () => void = () => {};
 
   constructor(
     readonly servers: MariaServer[],
     readonly options: { intervalMs?: number; timeoutMs?: number } = {},
-  ) {}
-
-  start(): this {
-    if (this.#running) return this;
-    this.#running = true;
-    this.#untrack = trackCloser(() => this.stop());
-    this.#loop = this.#run();
-    return this;
+  ) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.#running = false;
-    this.#untrack();
-    await this.#loop;
+  protected override cleanup(): void {
     this.#close(now());
     for (const connection of this.#connections.values()) connection.destroy();
     this.#connections.clear();
@@ -59,9 +47,9 @@ export class WritableWatcher {
     return this.overlaps.reduce((sum, overlap) => sum + overlap.ms, open);
   }
 
-  async #run(): Promise<void> {
+  protected override async run(): Promise<void> {
     const { intervalMs = 20 } = this.options;
-    while (this.#running) {
+    while (this.running) {
       const started = now();
       const states = await Promise.all(this.servers.map(async (server) => ((await this.#isWritable(server)) ? server.name : undefined)));
       const time = now();

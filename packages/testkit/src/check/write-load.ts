@@ -2,8 +2,8 @@ import type mysql from 'mysql2/promise';
 import type { FakeKube } from '../kube/fake-kube.js';
 import { CHECK_TABLE } from '../mariadb/bootstrap-sql.js';
 import type { MariaServer } from '../mariadb/server.js';
-import { trackCloser } from '../process/registry.js';
 import { now } from '../util/clock.js';
+import { BackgroundLoop } from './background-loop.js';
 import { sleep, waitFor } from '../util/wait.js';
 import { connectAsChecker } from './checker-connection.js';
 
@@ -31,34 +31,21 @@ export interface WriteLoadOptions {
  * `role=leader` (a new connection when that changes, as a Service routes new connections), with a short
  * timeout, reconnecting after any error. Every acknowledged id is recorded with its time and pod.
  */
-export class WriteLoad {
+export class WriteLoad extends BackgroundLoop {
   readonly acked: AckedWrite[] = [];
   errors = 0;
   lastError: string | undefined;
   /** Attempts made while no single pod was labelled leader (nothing to route to). */
   unrouted = 0;
   #nextId: number;
-  #running = false;
-  #loop: Promise<void> | undefined;
   #connection: { pod: string; connection: mysql.Connection } | undefined;
-  #untrack: () => void = () => {};
 
   constructor(readonly options: WriteLoadOptions) {
+    super();
     this.#nextId = options.firstId ?? Math.floor(Date.now()) * 1000;
   }
 
-  start(): this {
-    if (this.#running) return this;
-    this.#running = true;
-    this.#untrack = trackCloser(() => this.stop());
-    this.#loop = this.#run();
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.#running = false;
-    this.#untrack();
-    await this.#loop;
+  protected override cleanup(): void {
     this.#disconnect();
   }
 
@@ -92,9 +79,9 @@ export class WriteLoad {
     return Math.max(longest, to - previous);
   }
 
-  async #run(): Promise<void> {
+  protected override async run(): Promise<void> {
     const { intervalMs = 5, timeoutMs = 500 } = this.options;
-    while (this.#running) {
+    while (this.running) {
       const pod = this.options.kube.leader();
       if (pod === undefined) {
         this.unrouted += 1;
