@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { requestText } from '../http/request.js';
 import { Kube } from '../kube/client.js';
 import type { AgentSettings, PeerAddress } from '../settings/settings.js';
 import type { AgentStatus } from './status.js';
@@ -10,26 +11,12 @@ export function peerAddress(s: AgentSettings, pod: string): PeerAddress {
   return { host: `${pod}.${s.headlessService}.${s.namespace}.svc`, mysqlPort: s.mysqlPort, httpPort: s.httpPort, clonePort: s.clonePort };
 }
 
-/**
- * Peers' agents are asked over plain node:http with kept-alive connections: fetch() would load a second
- * HTTP stack (about 3 MiB) for these few small calls. Resolves with the status and body, or rejects.
- */
+// Peers are asked every few cycles during elections and handovers: keep their connections open.
 const keepAlive = new http.Agent({ keepAlive: true });
 
-function call(addr: PeerAddress, method: 'GET' | 'POST', path: string, timeoutMs: number): Promise<{ ok: boolean; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: addr.host, port: addr.httpPort, method, path, agent: keepAlive, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const code = res.statusCode ?? 0;
-        resolve({ ok: code >= 200 && code < 300, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function call(addr: PeerAddress, method: 'GET' | 'POST', path: string, timeoutMs: number): Promise<{ ok: boolean; body: string }> {
+  const { code, body } = await requestText({ host: addr.host, port: addr.httpPort, method, path, agent: keepAlive }, timeoutMs);
+  return { ok: code >= 200 && code < 300, body };
 }
 
 export async function fetchStatus(addr: PeerAddress, timeoutMs: number): Promise<AgentStatus | null> {
