@@ -1,0 +1,49 @@
+import { parseArgs } from 'node:util';
+import { buildTools } from './build.js';
+import { syncEmbeddedSchemas } from './schemas/embedded.js';
+import { loadVersions } from './versions.js';
+
+const HELP = `Usage: npm run tools [-- --update]
+
+Builds the pinned Kubernetes tools from their Go modules into the cache (outside the repository) and
+downloads the pinned CRD modules, then checks that the validator's embedded schemas match them. Versions: tools/versions.json. Cache: ~/.cache/mysqlha/tools
+(MYSQLHA_TOOLS_CACHE moves it). A binary already in the cache is not built again.
+
+  --update   rewrite tools/go.mod, tools/go.sum and the validator's embedded schemas
+             (packages/validate/schemas) from tools/versions.json, after changing a version
+  --help     this text
+`;
+
+/** `npm run tools`: returns the exit status (2 for a bad flag, 1 for a failed build). */
+export async function main(argv: readonly string[]): Promise<number> {
+  let values: { update?: boolean; help?: boolean };
+  try {
+    values = parseArgs({ args: [...argv], options: { update: { type: 'boolean' }, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    console.error(`tools: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const versions = loadVersions();
+  const { kubernetes, etcd, kubeconform } = versions.go;
+  console.log(`Kubernetes ${kubernetes.version}, etcd ${etcd.version}, kubeconform ${kubeconform.version}; ${Object.keys(versions.crds).length} CRD sources`);
+  const began = Date.now();
+  try {
+    const result = await buildTools({ update: values.update ?? false, onProgress: (line) => console.log(line) });
+    const stale = await syncEmbeddedSchemas(values.update ?? false);
+    if (stale.length > 0 && !values.update) {
+      console.error(`tools: the validator's embedded schemas (packages/validate/schemas) differ from the pinned server and CRDs: ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', ...' : ''}. Run \`npm run tools -- --update\` and commit them.`);
+      return 1;
+    }
+    if (stale.length > 0) console.log(`rewrote ${stale.length} embedded schema files in packages/validate/schemas`);
+    const built = result.binaries.filter((binary) => binary.built);
+    console.log(`tools ready in ${Math.round((Date.now() - began) / 1000)} s: ${built.length} built, ${result.binaries.length - built.length} cached, ${result.crdModules} CRD modules`);
+    return 0;
+  } catch (error) {
+    console.error(`tools: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}

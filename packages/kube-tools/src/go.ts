@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+
+export interface GoRun {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Runs `go ARGS`, resolving stdout; a failure carries go's own stderr, which names the module or package. */
+export function go(args: readonly string[], options: GoRun = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('go', args, { cwd: options.cwd ?? tmpdir(), env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'ENOENT' ? new Error('go is not on PATH: the Kubernetes tools are built from Go modules (Go 1.25 or later)') : error);
+    });
+    child.on('close', (code) => {
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`go ${args.join(' ')} failed (exit ${code}):\n${stderr.trim().split('\n').slice(-20).join('\n')}`));
+    });
+  });
+}
+
+/** Downloads MODULE@VERSION into the module cache (once) and returns its folder there. */
+export async function moduleDir(module: string, version: string): Promise<string> {
+  const out = await go(['mod', 'download', '-json', `${module}@${version}`]);
+  const info = JSON.parse(out) as { Dir?: string; Error?: string };
+  if (info.Error || !info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no folder reported'}`);
+  return info.Dir;
+}
+
+/** The go.mod of MODULE@VERSION as the module proxy serves it. */
+export async function moduleGoMod(module: string, version: string): Promise<string> {
+  const out = await go(['mod', 'download', '-json', `${module}@${version}`]);
+  const info = JSON.parse(out) as { GoMod?: string; Error?: string };
+  if (info.Error || !info.GoMod) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no go.mod reported'}`);
+  const { readFile } = await import('node:fs/promises');
+  return readFile(info.GoMod, 'utf8');
+}

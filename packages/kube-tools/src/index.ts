@@ -1,0 +1,13 @@
+export { KubeApi, statusCauses, statusMessage, type ApiResponse, type Credentials, type RequestOptions, type StatusCause } from './api/client.js';
+export { buildTools, type BuildOptions, type BuildResult } from './build.js';
+export { installCrds, loadCrds, type Crd } from './crds.js';
+export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './control-plane/start.js';
+export { writeKubeconfig } from './control-plane/kubeconfig.js';
+export { BINARY_NAMES, type BinaryName } from './go-mod.js';
+export { allTools, binaryPath, findTool } from './locate.js';
+export { cacheDir, toolsDir } from './paths.js';
+export { generateSchemas, kubeconformVersion, schemaDir, SERVED_FILE, type Served } from './schemas/generate.js';
+export { embeddedDir, ensureSchemaCache, syncEmbeddedSchemas } from './schemas/embedded.js';
+export { kindSchemas, kubeconformFileName } from './schemas/openapi-to-json-schema.js';
+export { loadVersions, type Versions } from './versions.js';
+export { main } from './cli.js';
