@@ -1,6 +1,6 @@
 import { SECRET_KEYS, type ClusterSpec } from '@mysqlha/config';
-import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret';
 import { objectMeta } from './meta.js';
+import type { ExternalSecretV1 } from './types.js';
 
 /** The store every environment provides; overlays point at their own. */
 export const SECRET_STORE = 'mysqlha';
@@ -9,9 +9,9 @@ export const SECRET_STORE = 'mysqlha';
  * The credentials Secret, materialised by the External Secrets Operator from the secret store: base
  * names where each value lives and never holds one.
  */
-export function externalSecret(spec: ClusterSpec): IExternalSecret & { metadata: { name: string; namespace: string } } {
+export function externalSecret(spec: ClusterSpec): ExternalSecretV1 & { metadata: { name: string; namespace: string } } {
   return {
-    apiVersion: 'external-secrets.io/v1beta1',
+    apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
     metadata: objectMeta(spec, spec.secretName),
     spec: {

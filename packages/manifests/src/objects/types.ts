@@ -8,6 +8,12 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 
+/**
+ * External Secrets Operator serves external-secrets.io/v1 only (since 0.17); v1 kept every v1beta1 field used
+ * here, and the model package has types for v1beta1 alone.
+ */
+export type ExternalSecretV1 = Omit<IExternalSecret, 'apiVersion'> & { apiVersion: 'external-secrets.io/v1' };
+
 /** Every kind of object in base/. Each carries metadata with a name. */
 export type KubeObject = (
   | IStatefulSet
@@ -18,5 +24,5 @@ export type KubeObject = (
   | IRoleBinding
   | IPodDisruptionBudget
   | INetworkPolicy
-  | IExternalSecret
+  | ExternalSecretV1
 ) & { metadata: { name: string; namespace: string } };
