@@ -21,7 +21,7 @@ describe('npm run validate', () => {
     expect(lines[0]).toBe('good: 11 objects, OK');
     expect(lines[1]).toBe('schema/wrong-type.yaml: 1 objects, 1 error');
     expect(lines).toContain('schema/wrong-type.yaml: Service/wrong-type: spec.ports[0].port: must be an integer, got string "3306" [schema/type]');
-    expect(lines.at(-1)).toMatch(/^2 targets, 12 objects, 1 error \(schemas: (embedded|kubeconform)\)$/);
+    expect(lines.at(-1)).toMatch(/^2 targets, 12 objects, 1 error \(stages: embedded(, kubeconform, server)?\)$/);
     expect(io.stderr()).toContain('validating good');
   });
 
@@ -32,7 +32,7 @@ describe('npm run validate', () => {
 
   it('--json prints the same report as one JSON document', async () => {
     const io = capture();
-    const status = await main(['--json', 'schema/missing-required.yaml'], FIXTURES);
+    const status = await main(['--json', '--stages', 'embedded', 'schema/missing-required.yaml'], FIXTURES);
     const report = JSON.parse(io.stdout()) as Report;
     expect(status).toBe(1);
     expect(report.ok).toBe(false);
@@ -43,6 +43,7 @@ describe('npm run validate', () => {
       name: 'no-port',
       path: 'spec.ports[0].port',
       message: 'required field is missing',
+      stages: ['embedded'],
     });
   });
 
@@ -52,5 +53,7 @@ describe('npm run validate', () => {
     expect(io.stdout()).toContain('Usage: npm run validate');
     expect(await main(['--jsn'], FIXTURES)).toBe(2);
     expect(io.stderr()).toContain("Unknown option '--jsn'");
+    expect(await main(['--stages', 'embeded', 'good'], FIXTURES)).toBe(2);
+    expect(io.stderr()).toContain('--stages: expected a comma-separated list of embedded, kubeconform, server, got "embeded"');
   });
 });

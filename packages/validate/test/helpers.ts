@@ -5,7 +5,7 @@ import { validateTargets, type Finding, type Report, type ValidateOptions } from
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 export function validateFixtures(paths: string[], options: ValidateOptions = {}): Promise<Report> {
-  return validateTargets(paths, { cwd: FIXTURES, schemaValidator: 'embedded', ...options });
+  return validateTargets(paths, { cwd: FIXTURES, stages: ['embedded'], ...options });
 }
 
 export async function errorsOf(path: string, options: ValidateOptions = {}): Promise<Finding[]> {

@@ -47,7 +47,7 @@ describe('targets', () => {
 
 describe('the repository', () => {
   it('the generated base/ validates clean (no environment, so the environment policies do not run)', async () => {
-    const report = await validateTargets(['base'], { cwd: REPO, schemaValidator: 'embedded' });
+    const report = await validateTargets(['base'], { cwd: REPO, stages: ['embedded'] });
     expect(report.targets[0]?.environment).toBeUndefined();
     expect(report.targets[0]?.errors).toEqual([]);
     expect(report.targets[0]?.objects).toBeGreaterThan(5);

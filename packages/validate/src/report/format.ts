@@ -17,7 +17,7 @@ export function formatReport(report: Report): string {
   }
   const targets = `${report.targets.length} target${report.targets.length === 1 ? '' : 's'}`;
   const verdict = report.ok ? 'OK' : `${report.errors} error${report.errors === 1 ? '' : 's'}`;
-  lines.push(`${targets}, ${report.objects} objects, ${verdict} (schemas: ${report.schemaValidator})`);
+  lines.push(`${targets}, ${report.objects} objects, ${verdict} (stages: ${report.stages.join(', ')})`);
   return `${lines.join('\n')}\n`;
 }
 

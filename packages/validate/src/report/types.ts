@@ -6,6 +6,8 @@ export interface Finding {
   readonly name?: string;
   /** Dotted field path inside the object, e.g. `spec.template.spec.containers[0].image`. */
   readonly path?: string;
+  /** The schema stages that reported this problem (absent for policies, render and YAML errors). */
+  readonly stages?: readonly ('embedded' | 'kubeconform' | 'server')[];
 }
 
 export interface TargetResult {
@@ -22,6 +24,6 @@ export interface Report {
   readonly objects: number;
   readonly errors: number;
   readonly ok: boolean;
-  /** How objects were schema-checked: the embedded validator or kubeconform. */
-  readonly schemaValidator: 'embedded' | 'kubeconform';
+  /** Which stages checked the objects: the embedded validator, kubeconform, the real API server. */
+  readonly stages: readonly ('embedded' | 'kubeconform' | 'server')[];
 }

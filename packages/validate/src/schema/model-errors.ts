@@ -9,7 +9,7 @@ export interface AjvError {
 }
 
 export interface SchemaError {
-  readonly rule: 'schema/type' | 'schema/required' | 'schema/enum' | 'schema/format' | 'schema/invalid';
+  readonly rule: 'schema/type' | 'schema/required' | 'schema/enum' | 'schema/format' | 'schema/invalid' | 'schema/unknown-field';
   readonly path: string;
   readonly message: string;
 }
@@ -45,8 +45,12 @@ function single(error: AjvError, path: string, value: unknown): SchemaError {
       const missing = String(error.params.missingProperty);
       return { rule: 'schema/required', path: path === '' ? missing : `${path}.${missing}`, message: 'required field is missing' };
     }
+    case 'additionalProperties': {
+      const field = String(error.params.additionalProperty);
+      return { rule: 'schema/unknown-field', path: path === '' ? field : `${path}.${field}`, message: `unknown field "${field}"` };
+    }
     case 'type':
-      return { rule: 'schema/type', path, message: `must be ${article(String(error.params.type))}, got ${describe(value)}` };
+      return { rule: 'schema/type', path, message: `must be ${typeList(error.params.type)}, got ${describe(value)}` };
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[] | undefined) ?? [];
       return { rule: 'schema/enum', path, message: `${JSON.stringify(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
@@ -69,6 +73,12 @@ function alternatives(group: readonly AjvError[], path: string, value: unknown):
   }
   const first = group.find((error) => error.keyword !== 'oneOf' && error.keyword !== 'anyOf') ?? group[0];
   return first ? single(first, path, value) : { rule: 'schema/invalid', path, message: 'invalid value' };
+}
+
+/** JSON schemas from the API server allow null for optional fields: that alternative is not worth naming. */
+function typeList(type: unknown): string {
+  const types = (Array.isArray(type) ? type : String(type).split(',')).map(String).filter((name) => name !== 'null');
+  return types.map(article).join(' or ');
 }
 
 function article(type: string): string {
