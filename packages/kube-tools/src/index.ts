@@ -11,3 +11,4 @@ export { embeddedDir, ensureSchemaCache, syncEmbeddedSchemas } from './schemas/e
 export { kindSchemas, kubeconformFileName } from './schemas/openapi-to-json-schema.js';
 export { loadVersions, type Versions } from './versions.js';
 export { main } from './cli.js';
+export { go, moduleDir } from './go.js';

@@ -22,6 +22,12 @@ export interface KindSchema {
 
 const REF = '#/definitions/';
 
+/**
+ * Quantity is published as a string, but the API server decodes JSON numbers into it too (`cpu: 0.5`), as
+ * kubectl users rely on: either is accepted, as in the schemas kubeconform users know.
+ */
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+
 function isRecord(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -44,6 +50,7 @@ class Expander {
     const ref = schema.$ref;
     if (typeof ref === 'string' && ref.startsWith(REF)) {
       const name = ref.slice(REF.length);
+      if (name === QUANTITY) return { oneOf: [{ type: 'string' }, { type: 'number' }] };
       const target = this.definitions[name];
       // A recursive type (JSONSchemaProps) stays open below its first occurrence rather than expanding forever.
       if (!target || stack.includes(name)) return {};
@@ -56,6 +63,8 @@ class Expander {
     }
     const out: Schema = {};
     for (const [key, value] of Object.entries(schema)) {
+      // Prose is for people reading the API; a validator never uses it, and it is most of every file.
+      if (key === 'description') continue;
       if (key === 'properties' && isRecord(value)) {
         const required = new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
         out.properties = Object.fromEntries(

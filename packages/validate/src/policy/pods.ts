@@ -7,6 +7,8 @@ export interface PodTemplate {
   readonly specPath: PathSegment[];
   readonly spec: Record<string, unknown>;
   readonly labels: Record<string, string>;
+  /** The template's (or Pod's) metadata: labels and annotations the pod will carry. */
+  readonly metadata: Record<string, unknown>;
 }
 
 export interface ContainerRef {
@@ -15,6 +17,7 @@ export interface ContainerRef {
   readonly path: PathSegment[];
   readonly name: string;
   readonly init: boolean;
+  readonly ephemeral: boolean;
 }
 
 const TEMPLATE_KINDS = new Set(['StatefulSet', 'Deployment', 'DaemonSet', 'ReplicaSet', 'Job', 'ReplicationController']);
@@ -25,7 +28,8 @@ export function podTemplates(objects: readonly KubeObject[]): PodTemplate[] {
   for (const object of objects) {
     const kind = asString(object.kind) ?? '';
     if (kind === 'Pod' && isRecord(object.spec)) {
-      templates.push({ object, specPath: ['spec'], spec: object.spec, labels: labelsOf(asRecord(object.metadata).labels) });
+      const metadata = asRecord(object.metadata);
+      templates.push({ object, specPath: ['spec'], spec: object.spec, labels: labelsOf(metadata.labels), metadata });
     }
     const templatePath: PathSegment[] | undefined = TEMPLATE_KINDS.has(kind)
       ? ['spec', 'template']
@@ -41,16 +45,18 @@ export function podTemplates(objects: readonly KubeObject[]): PodTemplate[] {
       specPath: [...templatePath, 'spec'],
       spec,
       labels: labelsOf(asRecord(asRecord(template).metadata).labels),
+      metadata: asRecord(asRecord(template).metadata),
     });
   }
   return templates;
 }
 
-export function containersOf(template: PodTemplate, which: { init: boolean; regular: boolean }): ContainerRef[] {
+export function containersOf(template: PodTemplate, which: { init: boolean; regular: boolean; ephemeral?: boolean }): ContainerRef[] {
   const refs: ContainerRef[] = [];
   const lists: [string, boolean][] = [];
   if (which.init) lists.push(['initContainers', true]);
   if (which.regular) lists.push(['containers', false]);
+  if (which.ephemeral) lists.push(['ephemeralContainers', false]);
   for (const [field, init] of lists) {
     asArray(template.spec[field]).forEach((container, index) => {
       if (!isRecord(container)) return;
@@ -60,6 +66,7 @@ export function containersOf(template: PodTemplate, which: { init: boolean; regu
         path: [...template.specPath, field, index],
         name: asString(container.name) ?? `#${index}`,
         init,
+        ephemeral: field === 'ephemeralContainers',
       });
     });
   }

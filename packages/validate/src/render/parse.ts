@@ -7,11 +7,15 @@ export interface Parsed {
   readonly errors: Finding[];
 }
 
-/** Parses a multi-document YAML stream; `List` objects are flattened the way kubectl does. */
+/**
+ * Parses a multi-document YAML stream the way kubectl and kubeconform read it: YAML 1.1 (go-yaml v2 under
+ * sigs.k8s.io/yaml), so `yes`/`no`/`on`/`off` are booleans and `<<` merge keys work. `List` objects are
+ * flattened the way kubectl does.
+ */
 export function parseObjects(text: string): Parsed {
   const objects: KubeObject[] = [];
   const errors: Finding[] = [];
-  parseAllDocuments(text).forEach((document, index) => {
+  parseAllDocuments(text, { version: '1.1', merge: true }).forEach((document, index) => {
     const [error] = document.errors;
     if (error) {
       // Later errors in a broken document are mostly echoes of the first.

@@ -2,6 +2,8 @@ import { statusCauses, statusMessage, type ApiResponse, type KubeApi } from '@my
 import { asArray, asRecord, asString, isRecord, kindOf, nameOf, namespaceOf, type KubeObject } from '../objects.js';
 import type { Finding } from '../report/types.js';
 import { skipped } from '../schema/stages.js';
+import { podTemplates } from '../policy/pods.js';
+import { formatPath } from '../report/path.js';
 import { collectionPath, type Discovery } from './discovery.js';
 
 export interface ServerContext {
@@ -16,26 +18,6 @@ export interface ServerContext {
 }
 
 const DRY_RUN = 'dryRun=All&fieldManager=mysqlha-validate&fieldValidation=Strict';
-
-/** The pod templates of a workload, with where each sits in the object. */
-export function podTemplates(object: KubeObject): { path: string; template: Record<string, unknown> }[] {
-  const spec = asRecord(object.spec);
-  switch (object.kind) {
-    case 'Deployment':
-    case 'StatefulSet':
-    case 'DaemonSet':
-    case 'ReplicaSet':
-    case 'Job':
-    case 'ReplicationController':
-      return isRecord(spec.template) ? [{ path: 'spec.template', template: spec.template }] : [];
-    case 'CronJob': {
-      const template = asRecord(asRecord(asRecord(spec.jobTemplate).spec).template);
-      return Object.keys(template).length > 0 ? [{ path: 'spec.jobTemplate.spec.template', template }] : [];
-    }
-    default:
-      return [];
-  }
-}
 
 /** A StatefulSet's pods get one volume per claim template, as its controller adds them: mounts refer to them. */
 function withClaimVolumes(object: KubeObject, spec: Record<string, unknown>): Record<string, unknown> {
@@ -98,9 +80,11 @@ function messageFieldErrors(message: string, object: unknown): { rule: string; p
     found.push({ rule: 'server/unknown-field', path: match[1] ?? '', message: `unknown field "${match[1]?.split('.').pop() ?? ''}"` });
   }
   for (const match of message.matchAll(/duplicate field "([^"]+)"/g)) found.push({ rule: 'server/duplicate-field', path: match[1] ?? '', message: `duplicate field "${match[1]}"` });
-  const decode = /cannot unmarshal (\w+)(?: \S+)? into Go struct field \w+\.([\w.]+) of type (\w+)/.exec(message);
+  const decode = /cannot unmarshal (\w+)(?: \S+)? into Go struct field \w+\.([\w.]+) of type ([\w[\]]+)/.exec(message);
   if (decode?.[2]) {
-    const path = indexedPath(decode[2].split('.'), object, decode[1] ?? '');
+    // Go names metadata fields by their struct (ObjectMeta.labels); the report names them from the object's root.
+    const segments = decode[0].includes('struct field ObjectMeta.') ? ['metadata', ...decode[2].split('.')] : decode[2].split('.');
+    const path = indexedPath(segments, object, decode[1] ?? '');
     found.push({ rule: 'server/type', path, message: `must be ${decode[3]}, got ${decode[1]}` });
   }
   for (const match of message.matchAll(/(?:^|\s)(\.[^\s:]+): field not declared in schema/gm)) {
@@ -165,9 +149,12 @@ async function podTemplateDryRun(context: ServerContext, object: KubeObject): Pr
   const findings: Finding[] = [];
   const where = { kind: kindOf(object), name: nameOf(object) };
   const namespace = namespaceOf(object) || 'default';
-  for (const { path, template } of podTemplates(object)) {
-    const metadata = asRecord(template.metadata);
-    const spec = withClaimVolumes(object, asRecord(template.spec));
+  for (const template of podTemplates([object])) {
+    // A Pod is applied as itself above; workloads are judged through the Pod their template makes.
+    if (where.kind === 'Pod') continue;
+    const path = formatPath(template.specPath.slice(0, -1));
+    const metadata = template.metadata;
+    const spec = withClaimVolumes(object, template.spec);
     await context.ensureNamespace(namespace);
     await context.ensureServiceAccount(namespace, asString(spec.serviceAccountName) ?? 'default');
     const pod = {

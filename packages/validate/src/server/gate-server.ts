@@ -10,6 +10,8 @@ export interface GateServer {
   stop(): Promise<void>;
 }
 
+const RESTRICTED = { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' };
+
 /** Loopback ports of the gate's own control plane; the tests' control planes use other ranges. */
 export const GATE_PORT_BASE = 17100;
 
@@ -41,11 +43,13 @@ export async function startGateServer(onProgress: (message: string) => void = ()
       ensureNamespace(name) {
         let done = namespaces.get(name);
         if (!done) {
-          done = createIfMissing('/api/v1/namespaces', {
-            apiVersion: 'v1',
-            kind: 'Namespace',
-            metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
-          });
+          // Server-side apply: also labels a namespace that exists already (default, kube-system).
+          done = api
+            .expect('PATCH', `/api/v1/namespaces/${name}?fieldManager=mysqlha-validate&force=true`, {
+              body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: RESTRICTED } },
+              contentType: 'application/apply-patch+yaml',
+            })
+            .then(() => undefined);
           namespaces.set(name, done);
         }
         return done;
