@@ -1,7 +1,8 @@
 #!/usr/bin/env zx
-// How much the validation gate costs over rendering alone: `npm run validate` (render + strict
-// schema + policy, every overlay and GitOps folder) against bare `kubectl kustomize` of the same
-// directories, each as a user runs it, median of --runs repetitions.
+// How much the validation gate costs over rendering alone: `npm run validate` (render, the three schema
+// stages: embedded, kubeconform and the real API server it starts, then policy, every overlay and GitOps
+// folder) against bare `kubectl kustomize` of the same directories, each as a user runs it, median of
+// --runs repetitions.
 import { readdirSync, existsSync, appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -9,8 +10,8 @@ import { performance } from 'node:perf_hooks';
 const usage = `Usage: npm run bench:render-validate -- [--runs N] [--json] [--record]
 
 Times \`zx scripts/validate.mjs\` (all targets) against bare \`kubectl kustomize\` of the same
-kustomization directories, N times each (default 5), and prints the medians and their ratio
-(goal: at most 2x). --record appends the result to bench/README.md.`;
+kustomization directories, N times each (default 5), and prints the medians and their ratio.
+With the tools built the gate starts its own kube-apiserver each run: that start is part of the cost. --record appends the result to bench/README.md.`;
 if (argv.help || argv.h) {
   console.log(usage);
   process.exit(0);
@@ -54,15 +55,15 @@ const result = {
   bareRenderSeconds: Number(median(bare).toFixed(3)),
   renderAndValidateSeconds: Number(median(gate).toFixed(3)),
   ratio: Number((median(gate) / median(bare)).toFixed(2)),
-  goal: 2,
+  stages: 'embedded, kubeconform, server',
 };
 if (argv.json) console.log(JSON.stringify(result, null, 2));
 else {
   console.log(`targets: ${kustomizeDirs.join(', ')}`);
   console.log(`bare ${renderer.join(' ')}: ${result.bareRenderSeconds} s (median of ${runs})`);
-  console.log(`render + validate:   ${result.renderAndValidateSeconds} s (median of ${runs})`);
-  console.log(`ratio: ${result.ratio}x (goal <= ${result.goal}x)`);
+  console.log(`render + validate:   ${result.renderAndValidateSeconds} s (median of ${runs}; stages ${result.stages})`);
+  console.log(`ratio: ${result.ratio}x`);
 }
 if (argv.record) {
-  appendFileSync('bench/README.md', `\n### render-validate, ${result.date}\n\nMachine: ${result.machine}. ${kustomizeDirs.length} kustomization directories, median of ${runs} runs.\n\n| | seconds |\n| --- | --- |\n| bare \`${renderer.join(' ')}\` of every directory | ${result.bareRenderSeconds} |\n| \`npm run validate\` (render + strict schema + policy) | ${result.renderAndValidateSeconds} |\n| ratio | ${result.ratio}x (goal <= 2x) |\n`);
+  appendFileSync('bench/README.md', `\n### render-validate, ${result.date}\n\nMachine: ${result.machine}. ${kustomizeDirs.length} kustomization directories, median of ${runs} runs.\n\n| | seconds |\n| --- | --- |\n| bare \`${renderer.join(' ')}\` of every directory | ${result.bareRenderSeconds} |\n| \`npm run validate\` (render; embedded, kubeconform and server stages, the control plane started included; policy) | ${result.renderAndValidateSeconds} |\n| ratio | ${result.ratio}x |\n`);
 }

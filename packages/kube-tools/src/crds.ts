@@ -35,15 +35,21 @@ function established(body: unknown): boolean {
   return conditions.some((condition) => condition.type === 'Established' && condition.status === 'True');
 }
 
-/** Applies the CRDs to the API server and waits until each is Established and published in /openapi/v2. */
-export async function installCrds(api: KubeApi, crds: readonly Crd[], timeoutMs = 60_000): Promise<void> {
-  for (const crd of crds) {
-    const { status: _status, ...object } = crd.object;
-    await api.expect('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.object.metadata.name}?fieldManager=mysqlha-tools&force=true`, {
-      body: object,
-      contentType: 'application/apply-patch+yaml',
-    });
-  }
+/**
+ * Applies the CRDs to the API server and waits until each is Established, and, when asked (to generate
+ * schemas from it), published in /openapi/v2.
+ */
+export async function installCrds(api: KubeApi, crds: readonly Crd[], options: { openApi?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  await Promise.all(
+    crds.map((crd) => {
+      const { status: _status, ...object } = crd.object;
+      return api.expect('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.object.metadata.name}?fieldManager=mysqlha-tools&force=true`, {
+        body: object,
+        contentType: 'application/apply-patch+yaml',
+      });
+    }),
+  );
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(crds.map((crd) => crd.object.metadata.name));
   while (pending.size > 0) {
@@ -55,6 +61,7 @@ export async function installCrds(api: KubeApi, crds: readonly Crd[], timeoutMs 
     if (Date.now() > deadline) throw new Error(`CRDs not established in time: ${[...pending].join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+  if (!options.openApi) return;
   const wanted = crds.flatMap((crd) => crd.object.spec.versions.filter((version) => version.served).map((version) => `${crd.object.spec.group}/${version.name}/${crd.object.spec.names.kind}`));
   for (;;) {
     const published = await publishedKinds(api);

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface GoRun {
   readonly cwd?: string;
@@ -24,8 +26,19 @@ export function go(args: readonly string[], options: GoRun = {}): Promise<string
   });
 }
 
+let modCache: Promise<string> | undefined;
+
+/** The module cache's folder for MODULE@VERSION: upper-case letters are escaped as !lower. */
+async function cachedModuleDir(module: string, version: string): Promise<string> {
+  modCache ??= go(['env', 'GOMODCACHE']).then((out) => out.trim());
+  const escaped = `${module}@${version}`.replace(/[A-Z]/g, (letter) => `!${letter.toLowerCase()}`);
+  return join(await modCache, escaped);
+}
+
 /** Downloads MODULE@VERSION into the module cache (once) and returns its folder there. */
 export async function moduleDir(module: string, version: string): Promise<string> {
+  const cached = await cachedModuleDir(module, version);
+  if (existsSync(cached)) return cached;
   const out = await go(['mod', 'download', '-json', `${module}@${version}`]);
   const info = JSON.parse(out) as { Dir?: string; Error?: string };
   if (info.Error || !info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no folder reported'}`);

@@ -19,3 +19,4 @@ export { assertConverged, missingAckedIds, type Acked, type Convergence, type Co
 export { clusterNotReady, waitForCluster } from './check/cluster-ready.js';
 export { cpuPercent, cpuSeconds, rssKiB } from './measure/proc.js';
 export { summarize, type Summary } from './measure/stats.js';
+export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './kube/control-plane.js';

@@ -11,7 +11,7 @@ const FILES = ['gaps/removed-apis.yaml', 'gaps/external-secret-v1beta1.yaml', 'g
 const REMOVED = ['Deployment/old-deployment', 'Ingress/old-extensions-ingress', 'PodDisruptionBudget/old-pdb', 'Role/old-role', 'Ingress/old-networking-ingress', 'HorizontalPodAutoscaler/old-hpa'];
 const POD_SECURITY = ['nfs-volume', 'selinux-spc', 'apparmor-unconfined', 'proc-unmasked', 'unsafe-sysctl', 'host-process', 'privileged-ephemeral'];
 
-function errorsOf(report: Report, file: string): Finding[] {
+function errorsOf(report: Report, file: string): readonly Finding[] {
   return report.targets.find((target) => target.target === file)?.errors ?? [];
 }
 

@@ -97,6 +97,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--cert-dir=${dir}`, `--tls-cert-file=${certs.serverCert}`, `--tls-private-key-file=${certs.serverKey}`,
       `--client-ca-file=${certs.caCert}`,
       '--authorization-mode=RBAC',
+      // As kubeadm and every managed cluster do: privileged pods are then judged by Pod Security admission.
+      '--allow-privileged=true',
       '--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,PodSecurity,DefaultStorageClass,DefaultTolerationSeconds,ResourceQuota,LimitRanger,ValidatingAdmissionPolicy,MutatingAdmissionWebhook,ValidatingAdmissionWebhook',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${certs.serviceAccountPub}`,

@@ -22,7 +22,7 @@ export async function ensureSchemaCache(versions: Versions = loadVersions(), por
   if (cached.complete) return cached.dir;
   const controlPlane = await startControlPlane({ portBase });
   try {
-    await installCrds(controlPlane.api, await loadCrds(versions));
+    await installCrds(controlPlane.api, await loadCrds(versions), { openApi: true });
     return (await generateSchemas(controlPlane.api, versions)).dir;
   } finally {
     await controlPlane.stop();

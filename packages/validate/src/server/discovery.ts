@@ -40,6 +40,18 @@ export class Discovery {
     return new Discovery(versions, kinds);
   }
 
+  /** Loads discovery until it lists every `group/version/Kind` given (CRDs appear there a moment after Established). */
+  static async until(api: KubeApi, kinds: readonly string[], timeoutMs = 30_000): Promise<Discovery> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const discovery = await Discovery.load(api);
+      const missing = kinds.filter((kind) => !discovery.kinds.has(kind));
+      if (missing.length === 0) return discovery;
+      if (Date.now() > deadline) throw new Error(`the API server does not serve ${missing.slice(0, 3).join(', ')} after installing its CRD`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
   resource(apiVersion: string, kind: string): Resource | undefined {
     return this.kinds.get(`${apiVersion}/${kind}`);
   }

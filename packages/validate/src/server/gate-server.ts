@@ -1,4 +1,4 @@
-import { generateSchemas, installCrds, loadCrds, loadVersions, startControlPlane, type ControlPlane } from '@mysqlha/kube-tools';
+import { generateSchemas, installCrds, loadCrds, loadVersions, schemaDir, startControlPlane, type ControlPlane } from '@mysqlha/kube-tools';
 import { Discovery } from './discovery.js';
 import type { ServerContext } from './dry-run.js';
 
@@ -26,10 +26,12 @@ export async function startGateServer(onProgress: (message: string) => void = ()
     const { api } = controlPlane;
     const versions = loadVersions();
     onProgress('server stage: installing the pinned CRDs');
-    await installCrds(api, await loadCrds(versions));
+    const crds = await loadCrds(versions);
+    // Publishing in /openapi/v2 takes seconds; only the first run, which generates kubeconform's schemas, waits.
+    await installCrds(api, crds, { openApi: !schemaDir(versions).complete });
     const schemas = await generateSchemas(api, versions);
     if (schemas.generated) onProgress(`kubeconform stage: generated ${schemas.kinds} schemas from the API server's OpenAPI document`);
-    const discovery = await Discovery.load(api);
+    const discovery = await Discovery.until(api, crds.flatMap((crd) => crd.object.spec.versions.filter((v) => v.served).map((v) => `${crd.object.spec.group}/${v.name}/${crd.object.spec.names.kind}`)));
     const namespaces = new Map<string, Promise<void>>();
     const accounts = new Map<string, Promise<void>>();
     const createIfMissing = async (path: string, body: unknown): Promise<void> => {
