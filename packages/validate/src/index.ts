@@ -5,3 +5,4 @@ export { main, USAGE } from './cli.js';
 export { POLICIES, ENVIRONMENT_ANNOTATION, GENERATED_FROM_ANNOTATION, GENERATED_FROM_LOCAL_ENV_FILE } from './policy/index.js';
 export { KUBERNETES_VERSION, STAGES, type Stage } from './schema/index.js';
 export { defaultTargets, type Target } from './targets.js';
+export { validateEmbedded as checkObject } from './schema/embedded.js';
