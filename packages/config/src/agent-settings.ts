@@ -15,6 +15,7 @@ export interface AgentSettings {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly semiSyncTimeoutMs: number;
+  readonly semiSyncStepDownAfterMs: number;
   readonly maxLagSeconds: number;
   readonly failoverPolicy: FailoverPolicy;
 }
@@ -33,6 +34,7 @@ export function agentSettings(spec: ClusterSpec): AgentSettings {
     leaseDurationMs: spec.ha.leaseDurationMs,
     renewDeadlineMs: spec.ha.renewDeadlineMs,
     semiSyncTimeoutMs: spec.ha.semiSyncTimeoutMs,
+    semiSyncStepDownAfterMs: spec.ha.semiSyncStepDownAfterMs,
     maxLagSeconds: spec.ha.maxLagSeconds,
     failoverPolicy: spec.ha.failoverPolicy,
   };

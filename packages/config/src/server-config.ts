@@ -37,6 +37,8 @@ function ownedSettings(spec: ClusterSpec): [string, MyCnfValue][] {
     ['rpl_semi_sync_master_timeout', spec.ha.semiSyncTimeoutMs],
     // Other sessions see a commit only after a replica has it, so a failover never un-commits a read.
     ['rpl_semi_sync_master_wait_point', 'AFTER_SYNC'],
+    // Runs the dead-man switch the agent installs: read_only once a leading agent stops re-arming it.
+    ['event_scheduler', true],
     ['slow_query_log', true],
     ['slow_query_log_file', POD_PATHS.slowLog],
     ['long_query_time', spec.server.slowQueryThresholdSeconds],

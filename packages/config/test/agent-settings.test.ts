@@ -15,7 +15,8 @@ describe('agentSettings', () => {
       loopIntervalMs: 500,
       leaseDurationMs: 4000,
       renewDeadlineMs: 2500,
-      semiSyncTimeoutMs: 10000,
+      semiSyncTimeoutMs: 4294967295,
+      semiSyncStepDownAfterMs: 30000,
       maxLagSeconds: 30,
       failoverPolicy: 'safe',
     });

@@ -38,7 +38,10 @@ export function defaultClusterSpec(name = 'mysql'): ClusterSpec {
       loopIntervalMs: 500,
       leaseDurationMs: 4000,
       renewDeadlineMs: 2500,
-      semiSyncTimeoutMs: 10000,
+      // About 49 days: a commit waits for a replica's acknowledgement rather than silently become asynchronous
+      // (and losable); a leader with no replica attached steps down after semiSyncStepDownAfterMs instead.
+      semiSyncTimeoutMs: 4294967295,
+      semiSyncStepDownAfterMs: 30000,
       failoverPolicy: 'safe',
       maxLagSeconds: 30,
     },

@@ -58,6 +58,7 @@ export const CLUSTER_SPEC_SCHEMA: Node = object({
     leaseDurationMs: leaf(c.wholeSecondsMs(1000)),
     renewDeadlineMs: leaf(c.integer(1)),
     semiSyncTimeoutMs: leaf(c.integer(1)),
+    semiSyncStepDownAfterMs: leaf(c.integer(1000)),
     failoverPolicy: leaf(c.oneOf(['safe', 'available'])),
     maxLagSeconds: leaf(c.integer(0)),
   }),

@@ -49,6 +49,8 @@ export interface HaSpec {
   readonly renewDeadlineMs: number;
   /** `rpl_semi_sync_master_timeout`: how long a commit waits for a replica's ACK before semi-sync degrades. */
   readonly semiSyncTimeoutMs: number;
+  /** A leader with no semi-sync replica attached for this long (while it has peers) steps down. */
+  readonly semiSyncStepDownAfterMs: number;
   /** `safe`: never promote while a follower that may hold an acknowledged write is unreachable; `available`: promote the most advanced reachable. */
   readonly failoverPolicy: FailoverPolicy;
   /** A follower lagging more than this is not ready, so the follower Service stops routing reads to it. */
