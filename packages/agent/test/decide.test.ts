@@ -3,11 +3,11 @@ import { decide, type LocalView, type Observation, type PeerView } from '../src/
 
 function peer(name: string, over: Partial<PeerView> = {}): PeerView {
   const ordinal = Number(name.split('-').pop());
-  return { name, ordinal, reachable: true, mysqlUp: true, receivedPos: '0-1-10', diverged: false, apiReachable: true, mysqlAddress: `127.0.0.1:${14000 + ordinal}`, ...over };
+  return { name, ordinal, reachable: true, mysqlUp: true, receivedPos: '0-1-10', diverged: false, apiReachable: true, mysqlAddress: `127.0.0.1:${14000 + ordinal}`, writable: false, sqlBroken: null, ...over };
 }
 
 function up(over: Partial<Extract<LocalView, { up: true }>> = {}): LocalView {
-  return { up: true, readOnly: true, receivedPos: '0-1-10', source: null, replicating: false, sourceRejected: null, ...over };
+  return { up: true, readOnly: true, receivedPos: '0-1-10', source: null, replicating: false, sourceRejected: null, sqlBroken: null, ...over };
 }
 
 function obs(over: Partial<Observation> = {}): Observation {
@@ -17,9 +17,12 @@ function obs(over: Partial<Observation> = {}): Observation {
     policy: 'safe',
     leading: false,
     local: up(),
-    lease: { readable: true, holder: '', lastHolder: '', expired: false },
+    // A fresh cluster: no Lease, for longer than a lease duration.
+    lease: { readable: true, holder: '', lastHolder: '', expired: true, released: false, position: '' },
     sinceRenewMs: null,
     stepDownAfterMs: 2000,
+    noSemiSyncMs: null,
+    semiSyncStepDownAfterMs: 30_000,
     peers: [peer('mysql-0'), peer('mysql-2')],
     diverged: null,
     ...over,
@@ -27,11 +30,19 @@ function obs(over: Partial<Observation> = {}): Observation {
 }
 
 const leader = (over: Partial<Observation> = {}) =>
-  obs({ leading: true, local: up({ readOnly: false }), lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false }, sinceRenewMs: 500, ...over });
+  obs({ leading: true, local: up({ readOnly: false }), lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '' }, sinceRenewMs: 500, ...over });
 
 describe('decide: the holder', () => {
   it('renews while its server is healthy and the Lease is its own', () => {
     expect(decide(leader())).toEqual({ action: { kind: 'lead' }, reason: 'I hold the lease, renewed' });
+  });
+
+  it('steps down (releasing once fenced) when no replica has acknowledged for semiSyncStepDownAfterMs, but not alone', () => {
+    expect(decide(leader({ noSemiSyncMs: 29_999 })).action).toEqual({ kind: 'lead' });
+    const d = decide(leader({ noSemiSyncMs: 30_000 }));
+    expect(d.action).toEqual({ kind: 'demote', release: true });
+    expect(d.reason).toMatch(/no replica has acknowledged writes for 30000 ms; stepping down/);
+    expect(decide(leader({ noSemiSyncMs: 60_000, peers: [] })).action).toEqual({ kind: 'lead' });
   });
 
   it('releases the Lease at once when its mysqld is gone, so a follower need not wait for expiry', () => {
@@ -45,25 +56,25 @@ describe('decide: the holder', () => {
   });
 
   it('becomes read-only once it has not renewed for renewDeadline - loopInterval, even if the API is unreachable', () => {
-    const d = decide(leader({ sinceRenewMs: 2000, lease: { readable: false, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false } }));
+    const d = decide(leader({ sinceRenewMs: 2000, lease: { readable: false, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '' } }));
     expect(d.action).toEqual({ kind: 'demote', release: false });
     expect(d.reason).toMatch(/could not renew the lease for 2000 ms/);
   });
 
   it('keeps serving through a short API outage, before the deadline', () => {
-    const d = decide(leader({ sinceRenewMs: 1200, lease: { readable: false, holder: '', lastHolder: '', expired: false } }));
+    const d = decide(leader({ sinceRenewMs: 1200, lease: { readable: false, holder: '', lastHolder: '', expired: false, released: false, position: '' } }));
     expect(d.action).toEqual({ kind: 'hold' });
   });
 
   it('steps down when another pod holds the Lease', () => {
-    const d = decide(leader({ lease: { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: false } }));
+    const d = decide(leader({ lease: { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: false, released: false, position: '' } }));
     expect(d.action).toEqual({ kind: 'demote', release: false });
     expect(d.reason).toBe('mysql-0 holds the lease now; stepping down');
   });
 });
 
 describe('decide: election', () => {
-  const freeAfter = (last: string) => ({ readable: true, holder: '', lastHolder: last, expired: false });
+  const freeAfter = (last: string) => ({ readable: true, holder: '', lastHolder: last, expired: false, released: true, position: '' });
 
   it('the lowest ordinal among equally advanced pods promotes on a fresh cluster', () => {
     expect(decide(obs({ self: 'mysql-0', ordinal: 0, peers: [peer('mysql-1'), peer('mysql-2')] })).action).toMatchObject({ kind: 'promote', take: true });
@@ -91,7 +102,7 @@ describe('decide: election', () => {
   });
 
   it('under safe, waits and names an unreachable follower that may hold the only copy of an acknowledged write', () => {
-    const o = obs({ lease: { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: true }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] });
+    const o = obs({ lease: { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: true, released: false, position: '' }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] });
     const d = decide(o);
     expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-2'] });
     expect(d.reason).toBe('lease of mysql-0 expired; cannot see mysql-2, waiting: an acknowledged write may be only there');
@@ -135,17 +146,17 @@ describe('decide: election', () => {
   });
 
   it('promotes without an election when the Lease was handed to it', () => {
-    const d = decide(obs({ lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false } }));
+    const d = decide(obs({ lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '' } }));
     expect(d.action).toEqual({ kind: 'promote', take: false, risk: null });
   });
 
   it('waits, read-only, while it cannot read the Lease', () => {
-    expect(decide(obs({ lease: { readable: false, holder: '', lastHolder: '', expired: false } })).action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(decide(obs({ lease: { readable: false, holder: '', lastHolder: '', expired: false, released: false, position: '' } })).action).toEqual({ kind: 'wait', blockedBy: [] });
   });
 });
 
 describe('decide: followers', () => {
-  const held = { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: false };
+  const held = { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: false, released: false, position: '' };
 
   it('points replication at a new holder after checking its history is a prefix of the leader', () => {
     const d = decide(obs({ lease: held, peers: [peer('mysql-0', { receivedPos: '0-1-12' }), peer('mysql-2')] }));
@@ -183,5 +194,51 @@ describe('decide: followers', () => {
     const d = decide(obs({ self: 'mysql-1', lease: { ...held, expired: true }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { receivedPos: '0-1-9' })] }));
     expect(d.action).toMatchObject({ kind: 'promote', take: true });
     expect(d.reason).toMatch(/^lease of mysql-0 expired, I am the most advanced of 2 reachable/);
+  });
+});
+
+describe('decide: adversarial cases (docs/ha.md, the election)', () => {
+  const broken = 'its SQL thread stopped on error 1062 (duplicate key) with 0-1-12 received but only 0-1-10 applied';
+  const free = { readable: true, holder: '', lastHolder: 'mysql-0', expired: false, released: true, position: '' };
+
+  it('a follower that cannot apply what it received is no candidate, however advanced', () => {
+    const d = decide(obs({ lease: free, local: up({ receivedPos: '0-1-12', sqlBroken: broken }), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(d.reason).toContain(`not a candidate: ${broken}`);
+  });
+
+  it('when the most advanced peer cannot apply its relay log, the others wait for an operator instead of promoting without it', () => {
+    const d = decide(obs({ lease: free, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { receivedPos: '0-1-12', sqlBroken: broken })] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-2'] });
+    expect(d.reason).toContain('mysql-2 is more advanced (0-1-12 vs my 0-1-10) but cannot promote');
+  });
+
+  it('nobody promotes while any member reports a writable server', () => {
+    const d = decide(obs({ lease: free, peers: [peer('mysql-0', { writable: true, receivedPos: '0-1-9' }), peer('mysql-2')] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+    expect(d.reason).toBe('lease free; mysql-0 still reports a writable server, not promoting until it is read-only');
+  });
+
+  it('a Lease deleted or emptied by hand is treated as a holder\'s: wait a lease duration, then an election that excludes nobody', () => {
+    const vanished = { readable: true, holder: '', lastHolder: '', expired: false, released: false, position: '' };
+    const waiting = decide(obs({ lease: vanished }));
+    expect(waiting.action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(waiting.reason).toMatch(/vanished or lost its holder without a release/);
+    const after = decide(obs({ lease: { ...vanished, expired: true }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
+    expect(after.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+    expect(after.reason).toMatch(/^lease gone without a release; cannot see mysql-0/);
+  });
+
+  it('a restarted holder below the position it recorded in the Lease releases it for an election instead of promoting', () => {
+    const mine = { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '0-2-17594' };
+    const d = decide(obs({ lease: mine, local: up({ receivedPos: '0-2-17593' }) }));
+    expect(d.action).toEqual({ kind: 'demote', release: true });
+    expect(d.reason).toContain('is behind the position I recorded in it (0-2-17594)');
+    expect(decide(obs({ lease: mine, local: up({ receivedPos: '0-2-17594' }) })).action).toEqual({ kind: 'promote', take: false, risk: null });
+  });
+
+  it('a holder that cannot apply its relay log releases the Lease rather than promote without it', () => {
+    const mine = { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '' };
+    expect(decide(obs({ lease: mine, local: up({ sqlBroken: broken }) })).action).toEqual({ kind: 'demote', release: true });
   });
 });

@@ -46,6 +46,7 @@ export class Recloner {
   private lastRefusal = 0;
   private running: Promise<void> | null = null;
   private nextTryAt = 0;
+  private foreignLogged = '';
 
   constructor(private readonly o: RecloneOptions) {}
 
@@ -55,11 +56,22 @@ export class Recloner {
     if (marker) this.launch(marker.reason, marker);
   }
 
-  /** Called on every cycle that refuses to replicate; re-clones once that has lasted `afterMs`. */
-  refused(reason: string): void {
+  /**
+   * Called on every cycle that refuses to replicate; re-clones once that has lasted `afterMs`, counted afresh
+   * after each re-clone. Never when the pod holds transactions another server wrote that the leader lacks
+   * (`foreign`): setting those aside by automation could discard the only copy of acknowledged writes, so an
+   * operator decides (the agent says what it holds in /status, an Event and a metric).
+   */
+  refused(reason: string, foreign: readonly string[] = []): void {
     const now = Date.now();
-    if (now - this.lastRefusal > 10_000) this.firstRefusal = now;
+    if (this.firstRefusal === 0 || now - this.lastRefusal > 10_000) this.firstRefusal = now;
     this.lastRefusal = now;
+    if (foreign.length > 0) {
+      const key = foreign.join(',');
+      if (key !== this.foreignLogged) this.o.logger.error(`not re-cloning: this server holds ${key}, written by another server and missing on the leader; an operator decides (docs/ha.md)`);
+      this.foreignLogged = key;
+      return;
+    }
     if (this.o.afterMs === 0 || this.running || now < this.nextTryAt || now - this.firstRefusal < this.o.afterMs) return;
     this.launch(reason);
   }
@@ -72,6 +84,8 @@ export class Recloner {
       })
       .finally(() => {
         this.running = null;
+        // A pod that diverges again after a re-clone waits the whole afterMs again.
+        this.firstRefusal = 0;
       });
   }
 

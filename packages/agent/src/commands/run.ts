@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(settings.cloneTlsCaFile ? { caFile: settings.cloneTlsCaFile } : {}),
     logger: { info: log.info, warn: (m) => log.error(`warning: ${m}`), error: (m) => log.error(m) },
   });
-  agent.onRefuse = (reason) => recloner.refused(reason);
+  agent.onRefuse = (reason, foreign) => recloner.refused(reason, foreign);
   await recloner.resume();
   log.info(
     `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, lease ${settings.namespace}/${settings.leaseName}, ` +

@@ -72,6 +72,21 @@ export function divergence(mine: GtidPos, theirs: GtidPos): string | null {
   return null;
 }
 
+/**
+ * The transactions `mine` holds beyond `theirs` that another server wrote (another server id than `ownServerId`),
+ * judged by each domain's last transaction; empty when every extra transaction is this server's own (an
+ * ex-leader's unacknowledged tail or an errant write on it). When `theirs` is unknown, every domain counts.
+ */
+export function foreignBeyond(mine: GtidPos, theirs: GtidPos | null, ownServerId: number): string[] {
+  const foreign: string[] = [];
+  for (const g of mine.values()) {
+    const t = theirs?.get(g.domain);
+    const beyond = !t || t.seq < g.seq || (t.seq === g.seq && t.server !== g.server);
+    if (beyond && g.server !== ownServerId) foreign.push(fmt(g));
+  }
+  return foreign;
+}
+
 function fmt(g: Gtid): string {
   return `${g.domain}-${g.server}-${g.seq}`;
 }

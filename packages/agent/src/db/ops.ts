@@ -28,7 +28,27 @@ export interface LocalServer {
   semiSyncReplica: boolean;
   /** Replicas connected to this server's binlog (Binlog Dump threads). */
   replicasAttached: number;
+  /** Semi-sync replicas attached (`Rpl_semi_sync_master_clients`). */
+  semiSyncClients: number;
+  /** The source side is switched on and actually waiting for acknowledgements (`Rpl_semi_sync_master_status`). */
+  semiSyncActive: boolean;
   replication: ReplicationState | null;
+}
+
+/**
+ * Why a replica cannot apply what it received, or null: its SQL thread stopped on an error while its relay log
+ * still holds transactions it has not applied. Promoting it would throw those away (RESET SLAVE).
+ */
+export function sqlBroken(local: LocalServer): string | null {
+  const r = local.replication;
+  if (!r || r.sqlRunning === 'Yes' || r.lastSqlErrno === 0) return null;
+  const applied = parseGtidPos(local.currentPos);
+  const received = parseGtidPos(local.receivedPos);
+  for (const g of received.values()) {
+    const a = applied.get(g.domain);
+    if (!a || a.seq < g.seq) return `its SQL thread stopped on error ${r.lastSqlErrno} (${r.lastSqlError}) with ${formatGtidPos(received)} received but only ${local.currentPos || 'nothing'} applied`;
+  }
+  return null;
 }
 
 /** Users whose sessions are never killed when fencing: replication threads and the server's own accounts. */
@@ -42,6 +62,8 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
             (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%') AS replicas`,
   );
   const slave = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+  const semi = await db.query<RowDataPacket[]>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_clients', 'Rpl_semi_sync_master_status')");
+  const semiStatus = new Map(semi.map((row) => [String(row.Variable_name), String(row.Value)]));
   const v = vars as RowDataPacket;
   const s = slave[0];
   const replication: ReplicationState | null =
@@ -75,6 +97,8 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
     semiSyncSource: Number(v.ssm) === 1,
     semiSyncReplica: Number(v.sss) === 1,
     replicasAttached: Number(v.replicas),
+    semiSyncClients: Number(semiStatus.get('Rpl_semi_sync_master_clients') ?? 0),
+    semiSyncActive: semiStatus.get('Rpl_semi_sync_master_status') === 'ON',
     replication,
   };
 }
@@ -136,12 +160,11 @@ export async function finishReplication(db: Session, timeoutMs: number): Promise
     await db.query('STOP SLAVE IO_THREAD');
     const after = (await db.query<RowDataPacket[]>('SHOW SLAVE STATUS'))[0];
     const ioPos = String(after?.Gtid_IO_Pos ?? '');
-    if (ioPos !== '' && String(after?.Slave_SQL_Running) === 'Yes') {
+    if (ioPos !== '') {
+      // A stopped SQL thread is started so the relay log is applied; RESET SLAVE would discard it unapplied.
+      if (String(after?.Slave_SQL_Running) !== 'Yes') await db.query('START SLAVE SQL_THREAD');
       const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [ioPos, timeoutMs / 1000], timeoutMs + 1000);
-      if (Number((w as RowDataPacket).r) !== 0) {
-        await db.query('START SLAVE IO_THREAD');
-        return false;
-      }
+      if (Number((w as RowDataPacket).r) !== 0) return false;
     }
     await db.query('STOP SLAVE');
     await db.query('RESET SLAVE ALL');

@@ -1,28 +1,34 @@
 import { performance } from 'node:perf_hooks';
 import { clearClonedPosition, readClonedPosition, type CloneDonorStatus } from '../clone/index.js';
-import { gtidAtLeast, gtidEqual, parseGtidPos } from '../db/gtid.js';
+import { foreignBeyond, gtidAtLeast, gtidEqual, parseGtidPos } from '../db/gtid.js';
 import { MysqlDown, Session, classify } from '../db/mysql.js';
 import {
   becomeWritable,
   finishReplication,
-  makeReadOnly,
   observeLocal,
   replicateFrom,
   setSemiSyncSource,
+  sqlBroken,
   startReplication,
   stopReceiving,
   stopReplication,
   waitApplied,
   type LocalServer,
 } from '../db/ops.js';
+import { armDeadman, DEADMAN_PERIOD_MS, installDeadman } from '../db/deadman.js';
 import { Kube, LeaseConflict, type LeaseRecord } from '../kube/client.js';
 import { readSecret } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
+import { Fence } from './fence.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { announceRenew, fetchStatus, nudge, peerAddress, waitPeerApplied } from './peers.js';
+import { election } from './decide.js';
+import { announceRenew, fetchStatus, freezePeer, nudge, peerAddress, waitPeerApplied } from './peers.js';
 import type { AgentStatus } from './status.js';
+
+/** The shortest gap between cycles that nudges (peers' /cycle calls, Lease changes) can bring about. */
+const NUDGE_GAP_MS = 100;
 
 /** Replication errors that mean this server's history is not a prefix of the source's. */
 const DIVERGED_ERRNOS = new Set([1236, 1950]);
@@ -40,8 +46,13 @@ export interface SwitchoverResult {
 export class Agent {
   readonly metrics = new Metrics();
   private readonly db: Session;
-  /** A second session, so fencing never queues behind a statement stuck on the loop's session. */
-  private readonly fenceDb: Session;
+  /** The fence, on a session of its own (ha/fence.ts). */
+  private readonly fencer: Fence;
+  /** The watchdog's ping of a leader's mysqld, so the fence's session carries nothing else. */
+  private readonly pingDb: Session;
+  /** A peer's /wait-applied during a handover, one at a time, never on a leader. */
+  private readonly applyDb: Session;
+  private applying = false;
   private readonly kube: Kube;
   private readonly ordinal: number;
   private readonly kubeTimeoutMs: number;
@@ -52,7 +63,15 @@ export class Agent {
   private readonly followerReadEveryMs: number;
 
   private leading = false;
+  /** This pod stepped down (or passed its renew deadline) and has not yet confirmed read_only: never release the Lease meanwhile. */
+  private fenceOwed = false;
+  private deadmanInstalled = false;
+  /** When the last cycle finished: /healthz fails when the loop stops completing cycles. */
+  private lastCycleAt = performance.now();
+  /** Since when a leader has had no semi-sync replica attached (null while one is). */
+  private noSemiSyncSince: number | null = null;
   private lastRenewStart: number | null = null;
+  private noticeReading = false;
   private lease: LeaseRecord | null = null;
   private leaseReadable = false;
   private seenRv = '';
@@ -87,8 +106,10 @@ export class Agent {
   private following = false;
   /** Set when the clone donor runs next to the loop. */
   cloneStatus: (() => CloneDonorStatus) | null = null;
-  /** Set when diverged pods re-clone themselves: told on every cycle that refuses to replicate. */
-  onRefuse: ((reason: string) => void) | null = null;
+  /** Set when diverged pods re-clone themselves: told on every cycle that refuses to replicate, with what it holds of other servers'. */
+  onRefuse: ((reason: string, foreign: readonly string[]) => void) | null = null;
+  /** Transactions another server wrote that this refusing pod holds and the leader lacks: an operator decides. */
+  private holdsForeign: string[] = [];
 
   constructor(
     readonly s: AgentSettings,
@@ -102,7 +123,9 @@ export class Agent {
     const target = () => ({ host: s.mysqlHost, port: s.mysqlPort, user: 'root', password: readSecret(s.secretsDir, 'root-password') });
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
-    this.fenceDb = new Session(target, dbTimeout);
+    this.fencer = new Fence(target, dbTimeout);
+    this.pingDb = new Session(target, dbTimeout);
+    this.applyDb = new Session(target, dbTimeout);
     this.kube = new Kube({
       namespace: s.namespace,
       leaseName: s.leaseName,
@@ -130,7 +153,11 @@ export class Agent {
         } catch (err) {
           this.log.error(`cycle failed: ${(err as Error).message}`);
         }
-        const rest = this.nudged ? 0 : Math.min(Math.max(0, this.s.loopIntervalMs - (performance.now() - began)), this.untilLeaseExpiry());
+        this.lastCycleAt = performance.now();
+        // A nudge runs the next cycle early, but never sooner than NUDGE_GAP_MS after this one began: a storm of
+        // /cycle calls costs at most ten cycles a second.
+        const elapsed = performance.now() - began;
+        const rest = this.nudged ? Math.max(0, NUDGE_GAP_MS - elapsed) : Math.min(Math.max(0, this.s.loopIntervalMs - elapsed), this.untilLeaseExpiry());
         this.nudgedCycle = this.nudged;
         this.nudged = false;
         await new Promise<void>((resolve) => {
@@ -157,14 +184,41 @@ export class Agent {
     return until > 0 ? until : Infinity;
   }
 
-  /** The holder wrote the Lease (version `rv`): the moment it tells us is no earlier than that write. */
-  leaseRenewed(holder: string, rv: string): void {
-    if (this.leading) return;
-    if (this.lease?.holder !== holder) return this.nudge();
+  /**
+   * A renew notice only prompts a read of the Lease (at most one per NUDGE_GAP_MS): what it says is never
+   * trusted, so a forged notice can neither postpone an expiry nor move the holder.
+   */
+  leaseRenewed(): void {
+    const began = performance.now();
+    if (this.leading || this.noticeReading || began - this.leaseReadAt < NUDGE_GAP_MS) return;
+    this.noticeReading = true;
+    this.kube
+      .getLease()
+      .then((lease) => {
+        // A new holder (a handover, a release) is acted on at once rather than at the next tick.
+        if (!this.leading && this.noteLease(lease, began)) this.nudge();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.noticeReading = false;
+      });
+  }
+
+  /**
+   * A Lease as read at `readStart`: its version's age is measured from the first read that showed it. Returns
+   * whether the holder changed.
+   */
+  private noteLease(lease: LeaseRecord | null, readStart: number): boolean {
+    const holderChanged = (lease?.holder ?? '') !== (this.lease?.holder ?? '');
+    this.leaseReadAt = readStart;
+    this.lease = lease;
+    this.leaseStale = false;
+    const rv = lease?.resourceVersion ?? '';
     if (rv !== this.seenRv) {
       this.seenRv = rv;
       this.seenAt = performance.now();
     }
+    return holderChanged;
   }
 
   /** Runs the next cycle now (a peer released the Lease or handed it over). */
@@ -181,7 +235,20 @@ export class Agent {
     this.nudge();
     await this.lock;
     this.db.close();
-    this.fenceDb.close();
+    this.fencer.close();
+    this.pingDb.close();
+    this.applyDb.close();
+  }
+
+  /**
+   * Whether the loop still completes cycles. Every call it makes is bounded, so a loop that has not finished a
+   * cycle for this long is stuck: /healthz then fails and the kubelet restarts the agent, rather than leave a
+   * half-leader that reports stale state (the dead-man switch keeps the server fenced meanwhile).
+   */
+  liveness(): { ok: boolean; sinceCycleMs: number; limitMs: number } {
+    const sinceCycleMs = Math.round(performance.now() - this.lastCycleAt);
+    const limitMs = Math.max(10 * this.s.loopIntervalMs, 4 * this.s.leaseDurationMs);
+    return { ok: sinceCycleMs <= limitMs, sinceCycleMs, limitMs };
   }
 
   /**
@@ -189,6 +256,14 @@ export class Agent {
    * within renewDeadlineMs - loopIntervalMs makes its server read-only right away.
    */
   private async checkRenewDeadline(): Promise<void> {
+    if (this.fenceOwed) {
+      await this.fence().catch((err: unknown) => {
+        // No server, nothing writable: it starts read-only (my.cnf) when it comes back.
+        if (err instanceof MysqlDown && err.cause === 'refused') this.fenceOwed = false;
+        else this.log.error(`fencing still fails, retrying: ${(err as Error).message}`);
+      });
+      return;
+    }
     if (!this.leading || this.lastRenewStart === null) return;
     const since = Math.round(performance.now() - this.lastRenewStart);
     if (since < this.stepDownAfterMs()) return this.checkLeaderServer();
@@ -197,10 +272,10 @@ export class Agent {
     this.metrics.setRole('none');
     try {
       await this.fence();
+      this.emit('Warning', 'Demoted', `could not renew the lease for ${since} ms; now read-only`);
     } catch (err) {
-      this.log.error(`fencing after the renew deadline failed: ${(err as Error).message}`);
+      this.log.error(`fencing after the renew deadline failed, retrying every tick: ${(err as Error).message}`);
     }
-    this.emit('Warning', 'Demoted', `could not renew the lease for ${since} ms; now read-only`);
   }
 
   /** Between cycles, a leader notices its mysqld going away within a watchdog tick and runs its loop at once. */
@@ -208,7 +283,7 @@ export class Agent {
     if (this.pinging) return;
     this.pinging = true;
     try {
-      await this.fenceDb.query('SELECT 1');
+      await this.pingDb.query('SELECT 1');
     } catch (err) {
       if (err instanceof MysqlDown && err.cause === 'refused' && this.leading) this.nudge();
     } finally {
@@ -216,10 +291,32 @@ export class Agent {
     }
   }
 
-  /** read_only ON and client sessions killed, sparing the agent's own loop session. */
-  private fence(): Promise<void> {
-    const loop = this.db.connectedThreadId();
-    return makeReadOnly(this.fenceDb, loop === null ? [] : [loop]);
+  /**
+   * read_only ON, confirmed, and client sessions killed, sparing the agent's own sessions (ha/fence.ts). Owed
+   * until it succeeds: the watchdog retries it every tick, and the Lease is not released meanwhile.
+   */
+  private async fence(): Promise<void> {
+    this.fenceOwed = true;
+    const spare = () => [this.db, this.pingDb, this.applyDb].map((session) => session.connectedThreadId()).filter((id): id is number => id !== null);
+    await this.fencer.fence(spare, this.s.loopIntervalMs);
+    this.fenceOwed = false;
+  }
+
+  /** The renew deadline has not passed: one loop interval is kept for the fencing statements. */
+  private withinRenewDeadline(): boolean {
+    return this.lastRenewStart !== null && performance.now() - this.lastRenewStart < this.stepDownAfterMs() - this.s.loopIntervalMs;
+  }
+
+  /**
+   * Arms the dead-man switch from the last renew, then makes the server writable, both only while the renew
+   * deadline is still ahead: a leader that stalled between its renew and this point stays read-only.
+   */
+  private async writableUnderDeadline(): Promise<boolean> {
+    if (this.fenceOwed || !this.withinRenewDeadline() || this.lastRenewStart === null) return false;
+    await armDeadman(this.db, this.lastRenewStart + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
+    if (!this.withinRenewDeadline()) return false;
+    await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
+    return true;
   }
 
   private stepDownAfterMs(): number {
@@ -290,21 +387,14 @@ export class Agent {
 
     if (lease) {
       this.leaseReadable = lease.ok;
-      if (lease.ok) {
-        this.leaseReadAt = began;
-        this.lease = lease.l;
-        this.leaseStale = false;
-        const rv = lease.l?.resourceVersion ?? '';
-        if (rv !== this.seenRv) {
-          this.seenRv = rv;
-          this.seenAt = performance.now();
-        }
-      }
+      if (lease.ok) this.noteLease(lease.l, began);
     }
     const now = performance.now();
     const holder = this.lease?.holder ?? '';
     const readable = lease ? lease.ok : this.leaseReadable;
     const expired = holder !== '' && now - this.seenAt > this.s.leaseDurationMs;
+    // Free because its holder released it; a Lease deleted or emptied by hand carries no release.
+    const released = holder === '' && (this.lease?.lastHolder ?? '') !== '';
 
     let localView: LocalView;
     if (local.ok) {
@@ -321,6 +411,7 @@ export class Agent {
         sourceRejected: rejected
           ? `the leader's binlog does not hold this server's history (error ${rejected.lastIoErrno || rejected.lastSqlErrno}: ${rejected.lastIoError || rejected.lastSqlError})`
           : null,
+        sqlBroken: sqlBroken(local.l),
       };
       if (localView.sourceRejected && !this.diverged) this.diverged = localView.sourceRejected;
     } else {
@@ -333,19 +424,7 @@ export class Agent {
     const followingHolder =
       holderAddress !== null && holder !== this.s.podName && localView.up && localView.replicating && localView.source === `${holderAddress.host}:${holderAddress.mysqlPort}`;
     const statuses = fetched ?? (this.leading || followingHolder ? names.map((name) => ({ name, status: null })) : await this.fetchPeers(names));
-    const peers: PeerView[] = statuses.map(({ name, status }) => {
-      const a = peerAddress(this.s, name);
-      return {
-        name,
-        ordinal: podOrdinal(name),
-        reachable: status !== null,
-        mysqlUp: status?.mysql.up ?? false,
-        receivedPos: status?.mysql.receivedPos ?? '',
-        diverged: status?.diverged != null,
-        apiReachable: status?.leaseReadable ?? false,
-        mysqlAddress: `${a.host}:${a.mysqlPort}`,
-      };
-    });
+    const peers = statuses.map(({ name, status }) => this.peerView(name, status));
 
     return {
       self: this.s.podName,
@@ -357,16 +436,68 @@ export class Agent {
         readable,
         holder,
         lastHolder: this.lease?.lastHolder ?? '',
-        expired,
+        expired: expired || (holder === '' && !released && now - this.seenAt > this.s.leaseDurationMs),
+        released,
+        position: this.lease?.position ?? '',
       },
       sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
       stepDownAfterMs: this.stepDownAfterMs(),
+      noSemiSyncMs: this.leading && this.noSemiSyncSince !== null ? Math.round(now - this.noSemiSyncSince) : null,
+      semiSyncStepDownAfterMs: this.s.semiSyncStepDownAfterMs,
       peers,
       diverged: this.diverged,
     };
   }
 
+  private peerView(name: string, status: AgentStatus | null): PeerView {
+    const a = peerAddress(this.s, name);
+    return {
+      name,
+      ordinal: podOrdinal(name),
+      reachable: status !== null,
+      mysqlUp: status?.mysql.up ?? false,
+      receivedPos: status?.mysql.receivedPos ?? '',
+      diverged: status?.diverged != null,
+      apiReachable: status?.leaseReadable ?? false,
+      mysqlAddress: `${a.host}:${a.mysqlPort}`,
+      writable: status?.mysql.readOnly === false,
+      sqlBroken: status?.mysql.sqlBroken ?? null,
+    };
+  }
+
+  /**
+   * Every peer's position taken now rather than from its last cycle: each stops receiving first (its IO thread
+   * frozen), so the position it reports cannot move under the election. A peer that does not answer counts as
+   * unreachable, exactly as in observe().
+   */
+  private async freezePeers(names: readonly string[]): Promise<PeerView[]> {
+    return Promise.all(names.map(async (name) => this.peerView(name, await freezePeer(peerAddress(this.s, name), this.s.podName, this.peerTimeoutMs))));
+  }
+
+  /**
+   * A candidate asks this follower to stop receiving and report where it stands. Refused while this pod leads,
+   * or follows a holder whose Lease is still valid on this pod's own clock (a stale candidate must not stall
+   * the holder's semi-sync acknowledgements).
+   */
+  async freeze(candidate: string): Promise<{ ok: true; status: AgentStatus } | { ok: false; reason: string }> {
+    if (this.leading) return { ok: false, reason: `${this.s.podName} leads` };
+    const holder = this.lease?.holder ?? '';
+    if (this.following && holder !== '' && holder !== candidate && !this.expiryDue(performance.now())) {
+      return { ok: false, reason: `${this.s.podName} follows ${holder}, whose lease has not expired here` };
+    }
+    const r = this.local?.replication;
+    if (r && r.ioRunning !== 'No') await stopReceiving(this.db);
+    this.local = await observeLocal(this.db);
+    return { ok: true, status: this.status() };
+  }
+
   private async cycle(): Promise<void> {
+    if (!this.deadmanInstalled) {
+      this.deadmanInstalled = await installDeadman(this.db).then(
+        () => true,
+        (err: Error) => (this.log.error(`dead-man switch not installed yet (retrying next cycle): ${err.message}`), false),
+      );
+    }
     let o = await this.observe();
     if (await this.detachFromFormerLeader(o)) o = await this.observe();
     const d = decide(o);
@@ -440,14 +571,22 @@ export class Agent {
         return this.demote(a.release, d.reason);
       case 'follow':
         return this.follow(a.leader, a.address, a.reconfigure);
-      case 'refuse':
-        this.onRefuse?.(a.reason);
+      case 'refuse': {
+        const holder = o.peers.find((p) => p.name === o.lease.holder);
+        const theirs = holder?.reachable && holder.mysqlUp ? parseGtidPos(holder.receivedPos) : null;
+        this.holdsForeign = o.local.up ? foreignBeyond(parseGtidPos(o.local.receivedPos), theirs, this.ordinal + 1) : this.holdsForeign;
+        this.metrics.divergedForeign.set(this.holdsForeign.length > 0 ? 1 : 0);
+        if (this.holdsForeign.length > 0) {
+          this.emitOnce(`foreign:${this.holdsForeign.join(',')}`, 'Warning', 'DivergedHoldsOthers', `refusing to replicate, and not re-cloning: this server holds ${this.holdsForeign.join(', ')}, written by another server and missing on the leader; an operator decides`);
+        }
+        this.onRefuse?.(a.reason, this.holdsForeign);
         await this.ensureReadOnly();
         if (this.local?.replication && (this.local.replication.ioRunning !== 'No' || this.local.replication.sqlRunning !== 'No')) {
           await stopReplication(this.db);
         }
-        this.emitOnce(`diverged:${a.reason}`, 'Warning', 'Diverged', `refusing to replicate and staying read-only: ${a.reason}`);
+        if (this.holdsForeign.length === 0) this.emitOnce(`diverged:${a.reason}`, 'Warning', 'Diverged', `refusing to replicate and staying read-only: ${a.reason}`);
         return;
+      }
       case 'wait':
         if (o.local.up) await this.ensureReadOnly();
         if (a.blockedBy.length > 0) this.emitOnce(`wait:${a.blockedBy.join(',')}`, 'Warning', 'ElectionBlocked', d.reason);
@@ -459,10 +598,11 @@ export class Agent {
     if (this.local && !this.local.readOnly) await this.fence();
   }
 
-  private async renew(): Promise<boolean> {
+  /** Renews (or takes) the Lease by CAS, recording `position`: what this pod has, or will have once promoted. */
+  private async renew(position: string): Promise<boolean> {
     const start = performance.now();
     try {
-      this.lease = await this.kube.writeLease(this.lease, this.s.podName);
+      this.lease = await this.kube.writeLease(this.lease, this.s.podName, { position });
       this.seenRv = this.lease.resourceVersion;
       this.seenAt = performance.now();
       this.lastRenewStart = start;
@@ -483,7 +623,7 @@ export class Agent {
     const due = since >= this.renewEveryMs - this.s.loopIntervalMs / 2 || this.leaseStale || !this.local || this.local.readOnly;
     if (due) {
       // Without a fresh renew nothing is made writable; the deadline watchdog takes it from here.
-      if (!(await this.renew())) {
+      if (!(await this.renew(this.local?.binlogPos ?? ''))) {
         this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.lastRenewStart ?? 0))} ms since the last one)`);
         return;
       }
@@ -492,7 +632,12 @@ export class Agent {
       for (const p of o.peers) void announceRenew(peerAddress(this.s, p.name), this.s.podName, rv, this.peerTimeoutMs);
     }
     if (!this.leading || !this.local) return;
-    if (this.local.readOnly) await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
+    this.watchSemiSync(this.local);
+    if (due && !this.local.readOnly) await armDeadman(this.db, (this.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
+    if (this.local.readOnly && !(await this.writableUnderDeadline())) {
+      this.setDecision('I hold the lease but the renew deadline is too close to become writable; renewing first');
+      return;
+    }
     // Semi-sync only once a replica is attached: with none, the first commit would wait out the
     // timeout and then silently fall back to asynchronous replication.
     if (this.local.replicasAttached > 0 && !this.local.semiSyncSource) {
@@ -500,6 +645,20 @@ export class Agent {
       this.log.info(`a replica is attached; semi-sync source side on (timeout ${this.s.semiSyncTimeoutMs} ms)`);
     }
     if (this.labelled !== 'leader') await this.labelLeader(o);
+  }
+
+  /**
+   * A leader's semi-sync health: since when no semi-sync replica is attached (the step-down clock of decide()),
+   * and an alarm when the source side is on but not waiting for acknowledgements (MariaDB fell back to
+   * asynchronous replication: acknowledged writes are then losable).
+   */
+  private watchSemiSync(local: LocalServer): void {
+    const attached = local.semiSyncSource && local.semiSyncClients > 0;
+    if (attached) this.noSemiSyncSince = null;
+    else this.noSemiSyncSince ??= performance.now();
+    const degraded = local.semiSyncSource && !local.semiSyncActive;
+    this.metrics.semiSyncOff.set(degraded ? 1 : 0);
+    if (degraded) this.emitOnce('semisync-off', 'Warning', 'SemiSyncOff', 'semi-sync fell back to asynchronous replication: writes acknowledged now are on this server only');
   }
 
   /** Fences routing: every other pod is labelled follower before this one is labelled leader. */
@@ -517,17 +676,41 @@ export class Agent {
 
   private async promote(take: boolean, risk: string | null, o: Observation): Promise<void> {
     const began = performance.now();
-    if (!(await this.renew())) {
+    const names = o.peers.map((p) => p.name);
+    if (take) {
+      // Positions from every peer afresh, its IO thread frozen, before the CAS...
+      const before = election({ ...o, peers: await this.freezePeers(names) });
+      if (before.action.kind !== 'promote') return this.setDecision(`${before.reason} (positions taken afresh)`);
+    }
+    const lastHolder = o.lease.lastHolder;
+    if (!(await this.renew(o.local.up ? o.local.receivedPos : ''))) {
       this.setDecision(take ? 'another pod took the lease first; following it next cycle' : 'could not renew the lease handed to me; retrying');
       return;
+    }
+    if (take) {
+      // ...and again after it: a peer that received more in between, or came back writable, wins instead.
+      const fresh = await this.observe({ peers: false }).catch(() => o);
+      const after = election({ ...fresh, lease: o.lease, peers: await this.freezePeers(names) });
+      if (after.action.kind !== 'promote') {
+        await this.kube.writeLease(this.lease, '', { releasedBy: lastHolder }).then(
+          (lease) => (this.lease = lease),
+          (err: Error) => this.log.error(`releasing the lease after the re-check failed (it will expire): ${err.message}`),
+        );
+        this.setDecision(`took the lease, but re-checked: ${after.reason}; released it`);
+        return;
+      }
     }
     const budget = this.stepDownAfterMs() - Math.round(performance.now() - (this.lastRenewStart ?? began)) - this.s.loopIntervalMs;
     if (!(await finishReplication(this.db, Math.max(100, budget)))) {
       this.setDecision('holding the lease while the relay log is applied; promoting once it is');
       return;
     }
-    await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
+    if (!(await this.writableUnderDeadline())) {
+      this.setDecision('took the lease, but applying the relay log took until the renew deadline; renewing before becoming writable');
+      return;
+    }
     this.leading = true;
+    this.noSemiSyncSince = performance.now();
     this.labelled = null;
     const seconds = (performance.now() - began) / 1000;
     this.metrics.failovers.inc({ kind: take ? 'election' : 'handover' });
@@ -563,17 +746,26 @@ export class Agent {
   }
 
   private async demote(release: boolean, why: string): Promise<void> {
+    // Only a holder that led records itself as the last holder: an election may then leave out its unreplicated
+    // tail, which nobody acknowledged. A holder that never became writable may hold acknowledged writes in its
+    // relay log, so it releases without a name and the next election must see it.
+    const releasedBy = this.leading ? this.s.podName : '';
     this.leading = false;
     this.metrics.setRole('none');
+    let fenced = false;
+    let gone = false;
     try {
       await this.fence();
-      await setSemiSyncSource(this.fenceDb, false);
+      fenced = true;
     } catch (err) {
-      if (!(err instanceof MysqlDown && err.cause === 'refused')) this.log.error(`fencing failed: ${(err as Error).message}`);
+      // A mysqld that is gone (connection refused) holds no session and takes no write: releasing is safe.
+      gone = err instanceof MysqlDown && err.cause === 'refused';
+      if (gone) this.fenceOwed = false;
+      else this.log.error(`fencing failed (the lease is kept until it expires; the watchdog retries the fence): ${(err as Error).message}`);
     }
-    if (release && this.lease && this.lease.holder === this.s.podName) {
+    if (release && (fenced || gone) && this.lease && this.lease.holder === this.s.podName) {
       try {
-        this.lease = await this.kube.writeLease(this.lease, '', this.s.podName);
+        this.lease = await this.kube.writeLease(this.lease, '', { releasedBy });
         await Promise.all((await this.peerNames()).map((p) => nudge(peerAddress(this.s, p), this.peerTimeoutMs)));
       } catch (err) {
         this.log.error(`lease release failed (it will expire): ${(err as Error).message}`);
@@ -612,9 +804,20 @@ export class Agent {
     }
   }
 
-  /** Waits (bounded) until the local server has applied `gtid`: the switchover target's side. */
-  async waitApplied(gtid: string, timeoutMs: number): Promise<boolean> {
-    return waitApplied(this.fenceDb, gtid, Math.min(timeoutMs, 10_000));
+  /**
+   * Waits (bounded, on a session of its own, one call at a time) until the local server has applied `gtid`:
+   * the switchover target's side. A leader refuses: it has nothing to catch up on, and a caller must not be
+   * able to keep any of its sessions busy.
+   */
+  async waitApplied(gtid: string, timeoutMs: number): Promise<'applied' | 'timeout' | 'busy' | 'leader'> {
+    if (this.leading) return 'leader';
+    if (this.applying) return 'busy';
+    this.applying = true;
+    try {
+      return (await waitApplied(this.applyDb, gtid, Math.min(timeoutMs, 10_000))) ? 'applied' : 'timeout';
+    } finally {
+      this.applying = false;
+    }
   }
 
   /**
@@ -643,13 +846,13 @@ export class Agent {
       })[0];
       if (!target) throw new Error('no follower can take over: none is reachable, healthy and able to reach the API');
     }
-    if (!(await this.renew())) throw new Error('could not renew the lease before the switchover');
+    if (!(await this.renew(this.local?.binlogPos ?? ''))) throw new Error('could not renew the lease before the switchover');
     const deadline = (this.lastRenewStart ?? performance.now()) + this.stepDownAfterMs() - this.s.loopIntervalMs;
     this.emit('Normal', 'SwitchoverStarted', `handing the leader role to ${target.name}`);
     const t0 = performance.now();
     this.leading = false;
     await this.fence();
-    const [row] = await this.fenceDb.query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
+    const [row] = await this.db.query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
     const position = String(row?.pos ?? '');
     const addr = peerAddress(this.s, target.name);
     const applied = await waitPeerApplied(addr, position, Math.max(100, Math.round(deadline - performance.now())));
@@ -662,19 +865,18 @@ export class Agent {
     };
     if (!applied) await undo(`${target.name} did not apply ${position} in time`);
     try {
-      this.lease = await this.kube.writeLease(this.lease, target.name);
+      this.lease = await this.kube.writeLease(this.lease, target.name, { position });
     } catch (err) {
       if (err instanceof LeaseConflict) throw new Error('the Lease changed during the switchover; this pod stays read-only');
       await undo(`handing over the Lease failed: ${(err as Error).message}`);
     }
     // The target has everything this server has: replicate from it right away, so that it finds a replica
     // attached (and can switch semi-sync on) the moment it promotes.
-    await replicateFrom(this.fenceDb, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }).catch((err: Error) =>
+    await replicateFrom(this.db, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }).catch((err: Error) =>
       this.log.error(`could not replicate from ${target.name} yet (the next cycle retries): ${err.message}`),
     );
     await nudge(addr, this.peerTimeoutMs);
     const readOnlyMs = Math.round(performance.now() - t0);
-    await setSemiSyncSource(this.fenceDb, false).catch(() => undefined);
     this.setDecision(`handed the lease to ${target.name}; following it`);
     this.emit('Normal', 'SwitchoverCompleted', `${target.name} now holds the lease (${readOnlyMs} ms read-only here)`);
     this.kube.labelRole(this.s.podName, 'follower').then(
@@ -697,7 +899,10 @@ export class Agent {
    */
   setDiverged(reason: string | null): void {
     this.diverged = reason;
-    if (reason === null) this.refusal = null;
+    if (reason === null) {
+      this.refusal = null;
+      this.holdsForeign = [];
+    }
   }
 
   /** Whether this pod may stream a copy of its data to a peer: its mysqld answers and it has not diverged. */
@@ -744,6 +949,7 @@ export class Agent {
         semiSyncSource: l?.semiSyncSource ?? false,
         semiSyncReplica: l?.semiSyncReplica ?? false,
         replicasAttached: l?.replicasAttached ?? 0,
+        sqlBroken: l ? sqlBroken(l) : null,
       },
       replication: r ? { ...r, source: `${r.sourceHost}:${r.sourcePort}` } : null,
       lagSeconds: r?.secondsBehind ?? null,
@@ -751,6 +957,7 @@ export class Agent {
       decisionSince: this.decisionSince.toISOString(),
       waitingFor: this.waitingFor,
       diverged: this.diverged ?? this.refusal,
+      holdsForeign: this.holdsForeign,
       failoverPolicy: this.s.failoverPolicy,
       clone: this.cloneStatus?.() ?? null,
       updatedAt: new Date().toISOString(),

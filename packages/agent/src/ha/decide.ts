@@ -14,6 +14,11 @@ export type LocalView =
       replicating: boolean;
       /** Replication stopped on error 1236: the source's binlog does not hold this server's history. */
       sourceRejected: string | null;
+      /**
+       * Why this server cannot apply what it received (its SQL thread stopped on an error, with a relay log not
+       * yet applied), or null. Such a server must not promote: RESET SLAVE would discard acknowledged writes.
+       */
+      sqlBroken: string | null;
     };
 
 export interface LeaseView {
@@ -21,8 +26,15 @@ export interface LeaseView {
   readable: boolean;
   holder: string;
   lastHolder: string;
-  /** Nobody renewed it for a full lease duration, as measured by this agent's own clock. */
+  /**
+   * Nobody renewed it for a full lease duration, as measured by this agent's own clock. A Lease that vanished
+   * or lost its holder without a release counts the same way, from when this agent first saw it so.
+   */
   expired: boolean;
+  /** Free because its holder released it (recorded in the Lease), rather than deleted or emptied by hand. */
+  released: boolean;
+  /** The GTID position the holder recorded when it last wrote the Lease. */
+  position: string;
 }
 
 export interface PeerView {
@@ -37,6 +49,10 @@ export interface PeerView {
   apiReachable: boolean;
   /** `host:port` of its mysqld, as followers point replication at it. */
   mysqlAddress: string;
+  /** Its server reports read_only OFF. */
+  writable: boolean;
+  /** Why its server cannot apply what it received, or null (see LocalView.sqlBroken). */
+  sqlBroken: string | null;
 }
 
 export interface Observation {
@@ -51,6 +67,10 @@ export interface Observation {
   sinceRenewMs: number | null;
   /** When this agent must stop renewing and step down (renewDeadlineMs - loopIntervalMs). */
   stepDownAfterMs: number;
+  /** A leader: for how long no semi-sync replica has been attached (null while one is). */
+  noSemiSyncMs: number | null;
+  /** A leader with peers and no semi-sync replica for this long steps down (semiSyncStepDownAfterMs). */
+  semiSyncStepDownAfterMs: number;
   peers: PeerView[];
   /** Set for good once the source rejected this server's history; cleared only by a new datadir. */
   diverged: string | null;
@@ -96,6 +116,10 @@ export function decide(o: Observation): Decision {
     if (!holdsLease) {
       return { action: { kind: 'demote', release: false }, reason: o.lease.holder ? `${o.lease.holder} holds the lease now; stepping down` : 'the lease is no longer mine; stepping down' };
     }
+    if (o.peers.length > 0 && o.noSemiSyncMs !== null && o.noSemiSyncMs >= o.semiSyncStepDownAfterMs) {
+      // Every commit waits for an acknowledgement nobody can give: better a follower that peers can replicate from.
+      return { action: { kind: 'demote', release: true }, reason: `no replica has acknowledged writes for ${o.noSemiSyncMs} ms; stepping down so a follower that reaches its peers can lead` };
+    }
     return { action: { kind: 'lead' }, reason: 'I hold the lease, renewed' };
   }
 
@@ -107,11 +131,23 @@ export function decide(o: Observation): Decision {
   if (!o.lease.readable) return { action: { kind: 'wait', blockedBy: [] }, reason: 'cannot reach the API; read-only, keeping replication as it is' };
 
   if (holdsLease) {
+    // A holder whose agent or mysqld restarted: crash recovery may have cut its binlog below what it recorded.
+    const recorded = parseGtidPos(o.lease.position);
+    if (!gtidAtLeast(parseGtidPos(o.local.receivedPos), recorded)) {
+      return {
+        action: { kind: 'demote', release: true },
+        reason: `the lease is mine but my server (${pos(o.local.receivedPos)}) is behind the position I recorded in it (${pos(recorded)}); releasing it for an election`,
+      };
+    }
+    if (o.local.sqlBroken) return { action: { kind: 'demote', release: true }, reason: `the lease is mine but ${o.local.sqlBroken}; releasing it for an election` };
     return { action: { kind: 'promote', take: false, risk: null }, reason: 'the lease is mine but my server is not the leader yet; promoting' };
   }
 
   if (o.lease.holder && !o.lease.expired) return follow(o);
-  return elect(o);
+  if (!o.lease.holder && !o.lease.released && !o.lease.expired) {
+    return { action: { kind: 'wait', blockedBy: [] }, reason: 'the lease vanished or lost its holder without a release; waiting a lease duration as if it had expired' };
+  }
+  return election(o);
 }
 
 function follow(o: Observation): Decision {
@@ -133,10 +169,20 @@ function follow(o: Observation): Decision {
   return { action: { kind: 'follow', leader, address: peer.mysqlAddress, reconfigure: !following }, reason: following ? `restarting replication from ${leader}` : `${leader} holds the lease; replicating from it` };
 }
 
-function elect(o: Observation): Decision {
-  const local = o.local as Extract<LocalView, { up: true }>;
+/**
+ * Whether this pod may take the free or expired Lease and promote: the zero-loss election rule (docs/ha.md).
+ * Also the re-check after the CAS, with positions taken afresh from peers whose IO threads are frozen.
+ */
+export function election(o: Observation): Decision {
+  if (!o.local.up) return { action: { kind: 'wait', blockedBy: [] }, reason: `my mysqld is not answering (${o.local.error}); not a candidate` };
+  const local = o.local;
   const mine = parseGtidPos(local.receivedPos);
-  const state = o.lease.holder ? `lease of ${o.lease.holder} expired` : 'lease free';
+  const state = o.lease.holder ? `lease of ${o.lease.holder} expired` : o.lease.released ? 'lease free' : 'lease gone without a release';
+  const writable = o.peers.filter((p) => p.reachable && p.writable && p.name !== o.self).map((p) => p.name);
+  if (writable.length > 0) {
+    return { action: { kind: 'wait', blockedBy: writable }, reason: `${state}; ${writable.join(', ')} still reports a writable server, not promoting until it is read-only` };
+  }
+  if (local.sqlBroken) return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; not a candidate: ${local.sqlBroken}` };
   // The last holder's unreplicated tail was never acknowledged (semi-sync put every acknowledged
   // write on a follower), so the election is among the others.
   const others = o.peers.filter((p) => p.name !== o.lease.lastHolder && p.name !== o.self);
@@ -157,10 +203,16 @@ function elect(o: Observation): Decision {
   for (const p of seen) {
     const theirs = parseGtidPos(p.receivedPos);
     if (!gtidAtLeast(mine, theirs)) {
+      if (p.sqlBroken) {
+        return {
+          action: { kind: 'wait', blockedBy: [p.name] },
+          reason: `${state}; ${p.name} is more advanced (${pos(theirs)} vs my ${pos(mine)}) but cannot promote: ${p.sqlBroken}; an acknowledged write may be only there, waiting for an operator`,
+        };
+      }
       return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; ${p.name} is more advanced (${pos(theirs)} vs my ${pos(mine)}), it should promote` };
     }
   }
-  const better = seen.find((p) => p.apiReachable && p.ordinal < o.ordinal && gtidEqual(mine, parseGtidPos(p.receivedPos)));
+  const better = seen.find((p) => p.apiReachable && !p.sqlBroken && p.ordinal < o.ordinal && gtidEqual(mine, parseGtidPos(p.receivedPos)));
   if (better) {
     return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; ${better.name} is as advanced and has a lower ordinal, it should promote` };
   }

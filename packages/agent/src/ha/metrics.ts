@@ -9,6 +9,8 @@ export class Metrics {
   readonly lag = new Gauge({ name: 'mysqlha_replication_lag_seconds', help: 'Seconds_Behind_Master of this follower (-1 when not replicating)', registers: [this.registry] });
   readonly renewFailures = new Counter({ name: 'mysqlha_lease_renew_failures_total', help: 'Lease renewals by this holder that failed or were refused', registers: [this.registry] });
   readonly diverged = new Gauge({ name: 'mysqlha_diverged', help: '1 when this server holds transactions the leader does not have and refuses to replicate', registers: [this.registry] });
+  readonly semiSyncOff = new Gauge({ name: 'mysqlha_semi_sync_off', help: '1 while this leader has semi-sync on but MariaDB fell back to asynchronous replication', registers: [this.registry] });
+  readonly divergedForeign = new Gauge({ name: 'mysqlha_diverged_holds_others', help: '1 while this diverged pod holds transactions another server wrote that the leader lacks (an operator decides; no automatic re-clone)', registers: [this.registry] });
   readonly electionBlocked = new Gauge({ name: 'mysqlha_election_blocked', help: '1 while an election waits for an unreachable peer that may hold an acknowledged write (failoverPolicy safe)', registers: [this.registry] });
 
   constructor() {

@@ -46,6 +46,16 @@ export async function announceRenew(addr: PeerAddress, holder: string, rv: strin
   }
 }
 
+/** Asks a follower to stop receiving and report its position now; null when it refuses or does not answer. */
+export async function freezePeer(addr: PeerAddress, candidate: string, timeoutMs: number): Promise<AgentStatus | null> {
+  try {
+    const res = await call(addr, 'POST', `/freeze?candidate=${encodeURIComponent(candidate)}`, timeoutMs);
+    return res.ok ? (JSON.parse(res.body) as AgentStatus) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Asks a peer to wait until its server has applied `gtid`; true once it has. */
 export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs: number): Promise<boolean> {
   try {

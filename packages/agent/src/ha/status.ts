@@ -19,6 +19,8 @@ export interface AgentStatus {
     semiSyncSource: boolean;
     semiSyncReplica: boolean;
     replicasAttached: number;
+    /** Why this server cannot apply what it received (SQL thread stopped on an error), or null. */
+    sqlBroken: string | null;
   };
   replication: (ReplicationState & { source: string }) | null;
   lagSeconds: number | null;
@@ -27,6 +29,8 @@ export interface AgentStatus {
   /** Pods an election waits for (failoverPolicy safe). */
   waitingFor: string[];
   diverged: string | null;
+  /** Transactions another server wrote that this diverged pod holds and the leader lacks (never re-cloned by automation). */
+  holdsForeign: string[];
   failoverPolicy: string;
   /** The clone donor of this pod: whether it is streaming a copy to a peer, and how far. */
   clone: CloneDonorStatus | null;

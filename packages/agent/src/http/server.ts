@@ -26,8 +26,10 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
     const url = new URL(req.url ?? '/', 'http://agent');
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
-      case 'GET /healthz':
-        return send(res, 200, 'ok\n', 'text/plain');
+      case 'GET /healthz': {
+        const live = agent.liveness();
+        return live.ok ? send(res, 200, 'ok\n', 'text/plain') : send(res, 503, `the HA loop has not completed a cycle for ${live.sinceCycleMs} ms (limit ${live.limitMs} ms)\n`, 'text/plain');
+      }
       case 'GET /readyz':
         return agent.ready() ? send(res, 200, 'ready\n', 'text/plain') : send(res, 503, `not ready: ${agent.status().decision}\n`, 'text/plain');
       case 'GET /status':
@@ -42,18 +44,25 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
         agent.nudge();
         return send(res, 202, { nudged: true });
       case 'POST /lease-renewed': {
-        const holder = url.searchParams.get('holder') ?? '';
-        const rv = url.searchParams.get('rv') ?? '';
-        if (!holder || !rv) return send(res, 400, { error: 'expected holder=<pod> and rv=<resourceVersion>' });
-        agent.leaseRenewed(holder, rv);
+        // Only a prompt to read the Lease: whatever the caller claims is not taken from it.
+        agent.leaseRenewed();
         return send(res, 202, { noted: true });
+      }
+      case 'POST /freeze': {
+        const candidate = url.searchParams.get('candidate') ?? '';
+        if (!candidate) return send(res, 400, { error: 'expected candidate=<pod>' });
+        agent.freeze(candidate).then(
+          (out) => (out.ok ? send(res, 200, out.status) : send(res, 409, { error: out.reason })),
+          (err: Error) => send(res, 503, { error: err.message }),
+        );
+        return;
       }
       case 'POST /wait-applied': {
         const gtid = url.searchParams.get('gtid') ?? '';
         const timeoutMs = Number(url.searchParams.get('timeoutMs') ?? '1000');
         if (!/^[\d,-]*$/.test(gtid) || !Number.isFinite(timeoutMs)) return send(res, 400, { error: 'expected gtid=<domain-server-seq,...> and timeoutMs=<number>' });
         agent.waitApplied(gtid, timeoutMs).then(
-          (ok) => send(res, ok ? 200 : 504, { applied: ok, gtid }),
+          (outcome) => send(res, { applied: 200, timeout: 504, busy: 429, leader: 409 }[outcome], { applied: outcome === 'applied', outcome, gtid }),
           (err: Error) => send(res, 503, { applied: false, error: err.message }),
         );
         return;

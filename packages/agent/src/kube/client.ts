@@ -19,6 +19,18 @@ export interface LeaseRecord {
   lastHolder: string;
   resourceVersion: string;
   transitions: number;
+  /**
+   * The holder's GTID position when it last wrote the Lease (annotation mysqlha.io/position): a holder that
+   * restarts below it lost part of its history in crash recovery, and must not promote without an election.
+   */
+  position: string;
+}
+
+export interface LeaseWrite {
+  /** For a release: who let it go (the Lease's lastHolder from then on). */
+  releasedBy?: string;
+  /** The writer's GTID position, recorded with a take, a renew or a handover. */
+  position?: string;
 }
 
 /** A compare-and-swap lost to another writer (HTTP 409). */
@@ -30,6 +42,7 @@ export class LeaseConflict extends Error {
 }
 
 export const RELEASED_BY = 'mysqlha.io/released-by';
+export const POSITION = 'mysqlha.io/position';
 
 export interface KubeOptions {
   namespace: string;
@@ -60,6 +73,7 @@ function toRecord(lease: V1Lease): LeaseRecord {
     lastHolder: holder || (lease.metadata?.annotations?.[RELEASED_BY] ?? ''),
     resourceVersion: lease.metadata?.resourceVersion ?? '',
     transitions: lease.spec?.leaseTransitions ?? 0,
+    position: lease.metadata?.annotations?.[POSITION] ?? '',
   };
 }
 
@@ -102,7 +116,7 @@ export class Kube {
     }
   }
 
-  private body(holder: string, prev: LeaseRecord | null, releasedBy?: string): V1Lease {
+  private body(holder: string, prev: LeaseRecord | null, extra: LeaseWrite): V1Lease {
     // MicroTime: the API server parses exactly six fractional digits, which a plain Date does not give.
     const now = new V1MicroTime();
     const changed = (prev?.holder ?? '') !== holder;
@@ -113,7 +127,11 @@ export class Kube {
         name: this.o.leaseName,
         namespace: this.o.namespace,
         ...(prev ? { resourceVersion: prev.resourceVersion } : {}),
-        annotations: releasedBy ? { [RELEASED_BY]: releasedBy } : {},
+        annotations: {
+          ...(extra.releasedBy ? { [RELEASED_BY]: extra.releasedBy } : {}),
+          // A release keeps the last holder's record: the election compares against it.
+          ...((extra.position ?? prev?.position) ? { [POSITION]: extra.position ?? prev?.position ?? '' } : {}),
+        },
       },
       spec: {
         ...(holder ? { holderIdentity: holder } : {}),
@@ -129,8 +147,8 @@ export class Kube {
    * Writes the Lease only if it is unchanged since `prev` was read (resourceVersion CAS), or creates it
    * when `prev` is null. Throws LeaseConflict when someone else wrote first.
    */
-  async writeLease(prev: LeaseRecord | null, holder: string, releasedBy?: string): Promise<LeaseRecord> {
-    const body = this.body(holder, prev, releasedBy);
+  async writeLease(prev: LeaseRecord | null, holder: string, extra: LeaseWrite = {}): Promise<LeaseRecord> {
+    const body = this.body(holder, prev, extra);
     try {
       const out = prev
         ? await this.leases.replaceNamespacedLease({ name: this.o.leaseName, namespace: this.o.namespace, body }, this.opts)

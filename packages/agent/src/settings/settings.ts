@@ -24,6 +24,8 @@ export interface AgentSettings {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   semiSyncTimeoutMs: number;
+  /** A leader with no semi-sync replica attached this long, while it has peers, steps down. */
+  semiSyncStepDownAfterMs: number;
   maxLagSeconds: number;
   failoverPolicy: FailoverPolicy;
   mysqlHost: string;
@@ -71,7 +73,8 @@ const KEYS: Record<Exclude<keyof AgentSettings, 'configFile' | 'podName' | 'name
   loopIntervalMs: { kind: 'positiveInt', default: 500 },
   leaseDurationMs: { kind: 'positiveInt', default: 4000 },
   renewDeadlineMs: { kind: 'positiveInt', default: 2500 },
-  semiSyncTimeoutMs: { kind: 'positiveInt', default: 10000 },
+  semiSyncTimeoutMs: { kind: 'positiveInt', default: 4294967295 },
+  semiSyncStepDownAfterMs: { kind: 'positiveInt', default: 30000 },
   maxLagSeconds: { kind: 'nonNegativeInt', default: 30 },
   failoverPolicy: { kind: 'policy', default: 'safe' },
   mysqlHost: { kind: 'string', default: '127.0.0.1' },
