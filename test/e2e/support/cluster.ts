@@ -82,13 +82,14 @@ export async function waitHealthy(c: Cluster, timeoutMs = 30_000, not?: string):
  * What every fault test ends with: every acknowledged write on the leader and every replica, the same GTID
  * set and table checksums everywhere, never two writable servers, never two pods labelled leader.
  */
-export async function verifyInvariants(c: Cluster, except: string[] = []): Promise<void> {
-  await c.load.stop();
-  const conv = await assertConverged(c.servers.filter((s) => s.isRunning() && !except.includes(s.name)), c.load, { timeoutMs: 30_000 });
+export async function verifyInvariants(c: Cluster, except: string[] = [], also: WriteLoad[] = []): Promise<void> {
+  await Promise.all([c.load, ...also].map((load) => load.stop()));
+  const acked = [c.load, ...also].flatMap((load) => load.ackedIds());
+  const conv = await assertConverged(c.servers.filter((s) => s.isRunning() && !except.includes(s.name)), acked, { timeoutMs: 30_000 });
   await c.watcher.stop();
   expect(c.watcher.overlaps, 'two servers writable at once').toEqual([]);
   expect(c.kube.timeline.leaderOverlaps(), 'two pods labelled role=leader at once').toEqual([]);
-  expect(conv.rows).toBeGreaterThanOrEqual(c.load.acked.length);
+  expect(conv.rows).toBeGreaterThanOrEqual(acked.length);
 }
 
 /** The value of one unlabelled metric on an agent's /metrics. */

@@ -101,6 +101,16 @@ export class AgentProcess {
     if (this.#child) await killAndWait(this.#child);
   }
 
+  /** SIGSTOP: the agent freezes (a stop-the-world pause, a stalled node), its sockets stay open. */
+  pause(): void {
+    if (this.#child?.pid !== undefined) process.kill(this.#child.pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT after pause(). */
+  resume(): void {
+    if (this.#child?.pid !== undefined) process.kill(this.#child.pid, 'SIGCONT');
+  }
+
   /** GET /status as JSON; rejects on a non-2xx answer or after timeoutMs. */
   async status<T = Record<string, unknown>>(timeoutMs = 2_000): Promise<T> {
     const response = await fetch(`http://127.0.0.1:${this.httpPort}/status`, { signal: AbortSignal.timeout(timeoutMs) });

@@ -20,7 +20,8 @@ export interface Convergence {
 
 export type Acked = Iterable<number> | { ackedIds(): number[] };
 
-const SYSTEM_SCHEMAS = ['mysql', 'sys', 'information_schema', 'performance_schema'];
+// `mysqlha` holds each server's own dead-man switch deadline (never replicated, different on every server).
+const SYSTEM_SCHEMAS = ['mysql', 'sys', 'information_schema', 'performance_schema', 'mysqlha'];
 
 async function findLeader(servers: MariaServer[]): Promise<MariaServer> {
   const states = await Promise.all(servers.map(async (s) => [s, Number(await s.value('SELECT @@read_only'))] as const));

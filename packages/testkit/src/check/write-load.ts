@@ -24,12 +24,18 @@ export interface WriteLoadOptions {
   timeoutMs?: number;
   /** First id written; default derived from the clock so that successive loads never collide. */
   firstId?: number;
+  /**
+   * A pooled client that keeps its connection to one server whatever the labels say (as an application holding
+   * a connection to the old leader does): every write goes to this pod, reconnecting to it after an error.
+   */
+  pinTo?: string;
 }
 
 /**
  * An application writing through the leader Service: each insert goes to the pod the fake API labels
  * `role=leader` (a new connection when that changes, as a Service routes new connections), with a short
- * timeout, reconnecting after any error. Every acknowledged id is recorded with its time and pod.
+ * timeout, reconnecting after any error. Every acknowledged id is recorded with its time and pod. With `pinTo`
+ * it is instead a pooled client holding a direct connection to one server.
  */
 export class WriteLoad extends BackgroundLoop {
   readonly acked: AckedWrite[] = [];
@@ -82,7 +88,7 @@ export class WriteLoad extends BackgroundLoop {
   protected override async run(): Promise<void> {
     const { intervalMs = 5, timeoutMs = 500 } = this.options;
     while (this.running) {
-      const pod = this.options.kube.leader();
+      const pod = this.options.pinTo ?? this.options.kube.leader();
       if (pod === undefined) {
         this.unrouted += 1;
         this.#disconnect();

@@ -129,6 +129,18 @@ export class FakeKube {
     );
   }
 
+  /** Deletes the Lease, as `kubectl delete lease` by an operator would. */
+  deleteLease(name = this.leaseName): void {
+    this.store.leases.delete(name);
+  }
+
+  /** Rewrites the Lease as a hand edit would (a new resourceVersion, no agent involved). */
+  editLease(edit: (lease: Record<string, any>) => void, name = this.leaseName): void {
+    const lease = structuredClone(this.store.getLease(name));
+    edit(lease);
+    this.store.replaceLease(name, lease, 'kubectl');
+  }
+
   /** Merges labels into a pod as an operator would (null removes one); recorded as done by `by`. */
   setPodLabels(pod: string, labels: Record<string, string | null>, by = 'test'): void {
     this.store.patchPod(pod, { metadata: { labels } }, by);
