@@ -113,6 +113,19 @@ describe('agent CLI', () => {
     expect(cli(['frobnicate'], {}).code).toBe(2);
   });
 
+  it('refuses a misspelt flag, a bare argument or a missing value before doing anything, and says what it takes', () => {
+    const typo = cli(['switchover', '--too', 'mysql-1', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/^agent switchover: Unknown option '--too'.*expected --to VALUE, --if-leader or a setting flag/);
+    const bare = cli(['switchover', 'mysql-1'], { MYSQLHA_CONFIG: '/dev/null' });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^agent switchover: Unexpected argument 'mysql-1'/);
+    const missing = cli(['switchover', '--to'], { MYSQLHA_CONFIG: '/dev/null' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^agent switchover: Option '--to <value>' argument missing/);
+    expect(cli(['run', '--http-prot', '8080'], {}).code).toBe(2);
+  });
+
   it('explains that status needs a running agent', () => {
     const r = cli(['status', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
     expect(r.code).toBe(1);
