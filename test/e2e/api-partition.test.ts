@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { now, waitFor } from '@mysqlha/testkit';
-import { verifyInvariants, waitHealthy } from './support/cluster.js';
+import { cutFromApi, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 describe("the leader's agent cut off from the fake Kubernetes API", () => {
@@ -12,15 +12,9 @@ describe("the leader's agent cut off from the fake Kubernetes API", () => {
     c.load.start();
     await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
 
-    const cutAt = now();
-    c.kube.partition(first, 'hang');
-    await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
-    const readOnlyAt = now();
-    const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
-    const takeover = c.kube.timeline.leases.find((l) => l.time > cutAt && l.holder === next);
-    expect(takeover).toBeDefined();
-    expect(readOnlyAt, 'the old leader was read-only before the new one took the Lease').toBeLessThan(takeover!.time);
-    await c.load.waitForAckAfter(takeover!.time, { on: next, timeoutMs: 30_000 });
+    const { readOnlyAt, next, takenAt } = await cutFromApi(c, first);
+    expect(readOnlyAt, 'the old leader was read-only before the new one took the Lease').toBeLessThan(takenAt);
+    await c.load.waitForAckAfter(takenAt, { on: next, timeoutMs: 30_000 });
     expect((await c.status(first)).decision).toMatch(/cannot reach the API|could not renew/);
 
     // The old leader's label is stale while it is cut off; routing was fenced by the new holder.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { now, waitFor } from '@mysqlha/testkit';
+import { now } from '@mysqlha/testkit';
 import { verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
@@ -19,11 +19,7 @@ describe('double fault: the leader and then the new holder crash in turn', () =>
 
     const t0 = now();
     await c.server(first).kill9();
-    const second = await waitFor(
-      'a new Lease holder',
-      () => c.kube.timeline.leases.find((l) => l.time > t0 && l.holder !== undefined && l.holder !== '' && l.holder !== first)?.holder,
-      { timeoutMs: 30_000, intervalMs: 5 },
-    );
+    const second = await c.kube.waitForNewHolder({ after: t0, not: first });
     await c.server(second).kill9();
     await Promise.all([c.server(first).start(), c.server(second).start()]);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { now, waitFor } from '@mysqlha/testkit';
-import { verifyInvariants, waitHealthy } from './support/cluster.js';
+import { cutFromApi, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 async function post(port: number, path: string): Promise<number> {
@@ -29,13 +29,8 @@ describe('forged peer calls, then an API partition of the leader', () => {
     // Forged renew notices and a storm of /cycle calls at the same time.
     const storm = Array.from({ length: 50 }, () => post(c.agent(follower).httpPort, `/lease-renewed?holder=${first}&rv=forged`).catch(() => 0));
 
-    const cutAt = now();
-    c.kube.partition(first, 'hang');
-    await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
-    const readOnlyAt = now();
-    const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
-    const takeover = c.kube.timeline.leases.find((l) => l.time > cutAt && l.holder === next);
-    expect(readOnlyAt, 'the old leader was read-only before the new one took the Lease').toBeLessThan(takeover!.time);
+    const { readOnlyAt, takenAt } = await cutFromApi(c, first);
+    expect(readOnlyAt, 'the old leader was read-only before the new one took the Lease').toBeLessThan(takenAt);
     await Promise.all([held, ...storm]);
 
     c.kube.heal(first);

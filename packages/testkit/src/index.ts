@@ -20,3 +20,6 @@ export { clusterNotReady, waitForCluster } from './check/cluster-ready.js';
 export { cpuPercent, cpuSeconds, rssKiB } from './measure/proc.js';
 export { summarize, type Summary } from './measure/stats.js';
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './kube/control-plane.js';
+export { runCampaign, formatCampaign, type CampaignOptions, type CampaignReport, type FaultResult, type KindSummary } from './chaos/campaign.js';
+export { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
+export { healthyLeader, startLocalCluster, type LocalCluster } from './cluster/local-cluster.js';

@@ -3,79 +3,54 @@ import {
   assertConverged,
   CHECK_SCHEMA,
   CHECK_TABLE,
+  healthyLeader,
   logTails,
   now,
-  startAgents,
-  startFakeKube,
-  startServers,
+  startLocalCluster,
   stopAll,
   waitFor,
-  WritableWatcher,
-  WriteLoad,
   type AgentProcess,
-  type FakeKube,
-  type MariaServer,
+  type LocalCluster,
+  type WriteLoad,
 } from '@mysqlha/testkit';
 import type { AgentStatus } from '@mysqlha/agent';
 
-export interface Cluster {
-  servers: MariaServer[];
-  kube: FakeKube;
-  agents: AgentProcess[];
-  watcher: WritableWatcher;
-  load: WriteLoad;
-  server(name: string): MariaServer;
-  agent(name: string): AgentProcess;
+export interface Cluster extends LocalCluster {
   status(name: string): Promise<AgentStatus>;
   logs(): string;
 }
 
-/**
- * Three real mariadbd servers, the fake Kubernetes API and three agent processes, with a write load through
- * the leader label and a watcher for two writable servers. Ports: portBase..portBase+39 (servers +0, agents
- * HTTP +10, clone +20, fake API +30).
- */
+/** The local cluster of testkit (three mariadbd, the fake API, three agents, watcher, write load), for one test file. */
 export async function startCluster(portBase: number, settings: Record<string, unknown> = {}): Promise<Cluster> {
-  const servers = await startServers({ count: 3, portBase });
-  const kube = await startFakeKube({ port: portBase + 30, namespace: 'db', pods: servers.map((s) => s.name) });
-  const agents = await startAgents({ servers, kube, settings });
-  const watcher = new WritableWatcher(servers, { intervalMs: 20 }).start();
-  const load = new WriteLoad({ kube, servers });
-  const byName = <T extends { name: string }>(list: T[], name: string): T => {
-    const found = list.find((x) => x.name === name);
-    if (!found) throw new Error(`no ${name}`);
-    return found;
-  };
-  return {
-    servers,
-    kube,
-    agents,
-    watcher,
-    load,
-    server: (name) => byName(servers, name),
-    agent: (name) => byName(agents, name),
-    status: (name) => byName(agents, name).status<AgentStatus>(),
-    logs: () => logTails({ agents, servers }, 60),
-  };
+  const c = await startLocalCluster(portBase, settings);
+  return { ...c, status: (name) => c.agent(name).status<AgentStatus>(), logs: () => logTails({ agents: c.agents, servers: c.servers }, 60) };
 }
 
-/** Waits for one pod labelled leader whose agent says it leads, and both followers replicating from it. */
+/** Waits for one pod labelled leader whose agent says it leads, and every other running pod following it. */
 export async function waitHealthy(c: Cluster, timeoutMs = 30_000, not?: string): Promise<string> {
-  const leader = await c.kube.waitForLeader({ timeoutMs, ...(not ? { not } : {}) });
-  await waitFor(
-    `${leader} leading and every other running pod following it`,
+  return waitFor(
+    `one leader${not ? ` other than ${not}` : ''} and every other running pod following it`,
     async () => {
-      for (const a of c.agents) {
-        if (!a.isRunning()) continue;
-        const s = await a.status<AgentStatus>().catch(() => undefined);
-        if (!s) return false;
-        if (a.name === leader ? s.role !== 'leader' : !(s.replication?.ioRunning === 'Yes' && s.replication.sqlRunning === 'Yes' && s.leaseHolder === leader)) return false;
-      }
-      return true;
+      const leader = await healthyLeader(c, { stoppedAgents: 'ignored' });
+      return leader !== undefined && leader !== not ? leader : undefined;
     },
     { timeoutMs },
   );
-  return leader;
+}
+
+/**
+ * Cuts `pod`'s agent off from the API (its requests hang) and waits until its server is read-only and another
+ * pod holds the Lease; returns when each happened. The caller heals the partition.
+ */
+export async function cutFromApi(c: Cluster, pod: string): Promise<{ cutAt: number; readOnlyAt: number; next: string; takenAt: number }> {
+  const cutAt = now();
+  c.kube.partition(pod, 'hang');
+  await waitFor(`${pod} read-only`, async () => Number(await c.server(pod).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
+  const readOnlyAt = now();
+  const next = await c.kube.waitForLeader({ not: pod, timeoutMs: 30_000 });
+  const takeover = c.kube.timeline.leases.find((l) => l.time > cutAt && l.holder === next);
+  if (!takeover) throw new Error(`${next} is labelled leader but took no Lease after ${pod} was cut off`);
+  return { cutAt, readOnlyAt, next, takenAt: takeover.time };
 }
 
 /**
@@ -108,9 +83,7 @@ export async function errantWriteOnIsolatedLeader(c: Cluster): Promise<{ first: 
   const first = await waitHealthy(c);
   c.load.start();
   await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
-  c.kube.partition(first, 'hang');
-  await waitFor(`${first} read-only`, async () => Number(await c.server(first).value('SELECT @@read_only')) === 1, { timeoutMs: 10_000, intervalMs: 20 });
-  const next = await c.kube.waitForLeader({ not: first, timeoutMs: 30_000 });
+  const { next } = await cutFromApi(c, first);
   await c.load.waitForAckAfter(now(), { on: next, timeoutMs: 30_000 });
   for (const other of c.servers.filter((s) => s.name !== first && s.name !== next)) {
     await waitFor(`${other.name} following ${next}`, async () => (await c.status(other.name)).decision === `following ${next}`, { timeoutMs: 10_000 });

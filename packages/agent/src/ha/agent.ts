@@ -492,7 +492,7 @@ export class Agent {
   }
 
   private async cycle(): Promise<void> {
-    if (!this.deadmanInstalled) {
+    if (!this.deadmanInstalled && this.local !== null) {
       this.deadmanInstalled = await installDeadman(this.db).then(
         () => true,
         (err: Error) => (this.log.error(`dead-man switch not installed yet (retrying next cycle): ${err.message}`), false),

@@ -129,6 +129,15 @@ export class FakeKube {
     );
   }
 
+  /** Waits until someone other than `not` takes the Lease after `after` (a now() time), and returns the holder. */
+  waitForNewHolder(options: { after: number; not?: string; timeoutMs?: number }): Promise<string> {
+    return waitFor(
+      `a new Lease holder${options.not ? ` other than ${options.not}` : ''}`,
+      () => this.timeline.leases.find((l) => l.time > options.after && l.holder !== undefined && l.holder !== '' && l.holder !== options.not)?.holder,
+      { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 5 },
+    );
+  }
+
   /** Deletes the Lease, as `kubectl delete lease` by an operator would. */
   deleteLease(name = this.leaseName): void {
     this.store.leases.delete(name);

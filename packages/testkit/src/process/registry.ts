@@ -16,6 +16,10 @@ process.on('exit', () => {
   }
   removeTempDirs();
 });
+// Interrupted (Ctrl-C, a CI timeout): Node would exit without 'exit' handlers, leaving the children behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+}
 
 function removeTempDirs(): void {
   if (!process.env.MYSQLHA_KEEP_TMP) {
