@@ -124,21 +124,6 @@ export async function killClientSessions(db: Session, keep: number[] = []): Prom
   return killed;
 }
 
-/**
- * Fences the server: no client may write once this returns. read_only first (it waits for running
- * statements, bounded by lock_wait_timeout), then kill sessions so clients reconnect elsewhere.
- */
-export async function makeReadOnly(db: Session, keep: number[] = []): Promise<void> {
-  try {
-    await db.query('SET SESSION lock_wait_timeout = 1');
-    await db.query('SET GLOBAL read_only = ON');
-  } catch {
-    await killClientSessions(db, keep);
-    await db.query('SET GLOBAL read_only = ON');
-  }
-  await killClientSessions(db, keep);
-}
-
 /** Stops receiving from the current source; what is in the relay log is still applied. */
 export async function stopReceiving(db: Session): Promise<void> {
   await db.query('STOP SLAVE IO_THREAD');
