@@ -37,13 +37,15 @@ export async function startLocalCluster(portBase: number, settings: Record<strin
 }
 
 /**
- * The leader, when exactly one pod is labelled leader, its agent says it leads, and every other agent follows it
+ * The leader, when exactly one pod is labelled leader, holds the Lease, its agent says it leads, and every other agent follows it
  * (both replication threads running, from the holder); else undefined. A stopped agent makes the cluster unhealthy
  * unless `stoppedAgents: 'ignored'` (a test that keeps a pod down on purpose). One probe; callers poll.
  */
 export async function healthyLeader(c: Pick<LocalCluster, 'kube' | 'agents'>, options: { stoppedAgents?: 'unhealthy' | 'ignored' } = {}): Promise<string | undefined> {
   const leader = c.kube.leader();
-  if (!leader) return undefined;
+  // The Lease in the API names the same pod: a leader still labelled but no longer (or not yet) holding is no
+  // steady state to start the next fault from.
+  if (!leader || c.kube.leaseHolder() !== leader) return undefined;
   for (const agent of c.agents) {
     if (!agent.isRunning()) {
       if (options.stoppedAgents === 'ignored') continue;
