@@ -27,12 +27,16 @@ const STATEMENTS = [
   `GRANT SELECT ON ${DEADMAN_SCHEMA}.fence TO ${DEADMAN_ACCOUNT}`,
   // The scheduler runs an event only while its definer may still define it.
   `GRANT EVENT ON ${DEADMAN_SCHEMA}.* TO ${DEADMAN_ACCOUNT}`,
-  `CREATE DEFINER = ${DEADMAN_ACCOUNT} EVENT IF NOT EXISTS ${DEADMAN_SCHEMA}.deadman
+  `CREATE OR REPLACE DEFINER = ${DEADMAN_ACCOUNT} EVENT ${DEADMAN_SCHEMA}.deadman
      ON SCHEDULE EVERY 1 SECOND ON COMPLETION PRESERVE ENABLE
      COMMENT 'mysqlha: read_only once the leading agent stops re-arming the deadline'
-     DO IF @@global.read_only = 0 AND (SELECT deadline FROM ${DEADMAN_SCHEMA}.fence WHERE id = 1) < NOW(3) THEN
-          SET GLOBAL read_only = ON;
-        END IF`,
+     DO BEGIN
+          -- Retried every second rather than queued for a year behind a statement that holds a lock.
+          SET SESSION lock_wait_timeout = 1;
+          IF @@global.read_only = 0 AND (SELECT deadline FROM ${DEADMAN_SCHEMA}.fence WHERE id = 1) < NOW(3) THEN
+            SET GLOBAL read_only = ON;
+          END IF;
+        END`,
   'SET GLOBAL event_scheduler = ON',
 ];
 

@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import { formatGtidPos, mergeGtidPos, parseGtidPos } from './gtid.js';
+import { DEADMAN_SCHEMA } from './deadman.js';
 import { Session } from './mysql.js';
 
 export interface ReplicationState {
@@ -157,12 +158,28 @@ export async function finishReplication(db: Session, timeoutMs: number): Promise
   return true;
 }
 
-/** Makes this server the writable source. */
-export async function becomeWritable(db: Session, semiSyncTimeoutMs: number): Promise<void> {
+/**
+ * Makes this server the writable source: semi-sync's source side first (with peers, so that no commit is ever
+ * acknowledged before a replica has it: until one attaches, commits wait), then read_only OFF, decided inside
+ * mysqld against the dead-man deadline the agent armed: a leader that stalled (a pause, a slow call) after it
+ * checked its deadline can no longer turn writable once the deadline is within `marginMs`. Returns whether the
+ * server is writable now.
+ */
+export async function becomeWritable(db: Session, o: { semiSyncTimeoutMs: number; semiSync: boolean; marginMs: number }): Promise<boolean> {
   await db.query('SET GLOBAL rpl_semi_sync_slave_enabled = OFF');
-  await db.query('SET GLOBAL rpl_semi_sync_master_timeout = ?', [semiSyncTimeoutMs]);
+  await db.query('SET GLOBAL rpl_semi_sync_master_timeout = ?', [o.semiSyncTimeoutMs]);
   await db.query('SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC');
-  await db.query('SET GLOBAL read_only = OFF');
+  if (o.semiSync) await db.query('SET GLOBAL rpl_semi_sync_master_enabled = ON');
+  await db.query(
+    `BEGIN NOT ATOMIC
+       IF (SELECT deadline FROM ${DEADMAN_SCHEMA}.fence WHERE id = 1) > NOW(3) + INTERVAL ? MICROSECOND THEN
+         SET GLOBAL read_only = OFF;
+       END IF;
+     END`,
+    [Math.max(0, Math.round(o.marginMs)) * 1000],
+  );
+  const [row] = await db.query<RowDataPacket[]>('SELECT @@global.read_only AS ro');
+  return Number((row as RowDataPacket | undefined)?.ro) === 0;
 }
 
 export interface SourceAddress {

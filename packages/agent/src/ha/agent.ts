@@ -72,9 +72,11 @@ export class Agent {
   private noSemiSyncSince: number | null = null;
   private lastRenewStart: number | null = null;
   private noticeReading = false;
+  private freezing = false;
   private lease: LeaseRecord | null = null;
   private leaseReadable = false;
-  private seenRv = '';
+  /** No version seen yet: the first read of the Lease, even a missing one, starts the clock. */
+  private seenRv = '\u0000none';
   private seenAt = 0;
   /** The holder's view of the Lease is the one its last write returned, unless a write failed since. */
   private leaseStale = true;
@@ -311,12 +313,13 @@ export class Agent {
    * Arms the dead-man switch from the last renew, then makes the server writable, both only while the renew
    * deadline is still ahead: a leader that stalled between its renew and this point stays read-only.
    */
-  private async writableUnderDeadline(): Promise<boolean> {
-    if (this.fenceOwed || !this.withinRenewDeadline() || this.lastRenewStart === null) return false;
-    await armDeadman(this.db, this.lastRenewStart + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
-    if (!this.withinRenewDeadline()) return false;
-    await becomeWritable(this.db, this.s.semiSyncTimeoutMs);
-    return true;
+  private writableUnderDeadline(peers: number): Promise<boolean> {
+    return this.fencer.unfenced(async () => {
+      if (this.fenceOwed || !this.withinRenewDeadline() || this.lastRenewStart === null) return false;
+      await armDeadman(this.db, this.lastRenewStart + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
+      if (this.fenceOwed || !this.withinRenewDeadline()) return false;
+      return becomeWritable(this.db, { semiSyncTimeoutMs: this.s.semiSyncTimeoutMs, semiSync: peers > 0, marginMs: this.s.loopIntervalMs });
+    });
   }
 
   private stepDownAfterMs(): number {
@@ -471,7 +474,7 @@ export class Agent {
    * unreachable, exactly as in observe().
    */
   private async freezePeers(names: readonly string[]): Promise<PeerView[]> {
-    return Promise.all(names.map(async (name) => this.peerView(name, await freezePeer(peerAddress(this.s, name), this.s.podName, this.peerTimeoutMs))));
+    return Promise.all(names.map(async (name) => this.peerView(name, await freezePeer(peerAddress(this.s, name), this.peerTimeoutMs))));
   }
 
   /**
@@ -479,16 +482,22 @@ export class Agent {
    * or follows a holder whose Lease is still valid on this pod's own clock (a stale candidate must not stall
    * the holder's semi-sync acknowledgements).
    */
-  async freeze(candidate: string): Promise<{ ok: true; status: AgentStatus } | { ok: false; reason: string }> {
+  async freeze(): Promise<{ ok: true; status: AgentStatus } | { ok: false; reason: string }> {
     if (this.leading) return { ok: false, reason: `${this.s.podName} leads` };
-    const holder = this.lease?.holder ?? '';
-    if (this.following && holder !== '' && holder !== candidate && !this.expiryDue(performance.now())) {
-      return { ok: false, reason: `${this.s.podName} follows ${holder}, whose lease has not expired here` };
+    if (this.freezing) return { ok: false, reason: 'a freeze is already running' };
+    this.freezing = true;
+    try {
+      // Receiving from a holder whose Lease is still valid here goes on (a forged call must not stall its
+      // acknowledgements); the position is reported all the same.
+      const holder = this.lease?.holder ?? '';
+      const validHolder = this.following && holder !== '' && !this.expiryDue(performance.now());
+      const r = this.local?.replication;
+      if (!validHolder && r && r.ioRunning !== 'No') await stopReceiving(this.db);
+      this.local = await observeLocal(this.db);
+      return { ok: true, status: this.status() };
+    } finally {
+      this.freezing = false;
     }
-    const r = this.local?.replication;
-    if (r && r.ioRunning !== 'No') await stopReceiving(this.db);
-    this.local = await observeLocal(this.db);
-    return { ok: true, status: this.status() };
   }
 
   private async cycle(): Promise<void> {
@@ -634,7 +643,7 @@ export class Agent {
     if (!this.leading || !this.local) return;
     this.watchSemiSync(this.local);
     if (due && !this.local.readOnly) await armDeadman(this.db, (this.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
-    if (this.local.readOnly && !(await this.writableUnderDeadline())) {
+    if (this.local.readOnly && !(this.leading && (await this.writableUnderDeadline(o.peers.length)))) {
       this.setDecision('I hold the lease but the renew deadline is too close to become writable; renewing first');
       return;
     }
@@ -661,8 +670,12 @@ export class Agent {
     if (degraded) this.emitOnce('semisync-off', 'Warning', 'SemiSyncOff', 'semi-sync fell back to asynchronous replication: writes acknowledged now are on this server only');
   }
 
-  /** Fences routing: every other pod is labelled follower before this one is labelled leader. */
+  /**
+   * Fences routing: every other pod is labelled follower before this one is labelled leader; only while this pod
+   * leads with its renew deadline ahead (a pod that stalled on the way must not relabel the real holder).
+   */
   private async labelLeader(o: Observation): Promise<void> {
+    if (!this.leading || !this.withinRenewDeadline()) return;
     await Promise.all(
       o.peers.map((p) =>
         this.kube.labelRole(p.name, 'follower').catch((err: unknown) => {
@@ -705,7 +718,7 @@ export class Agent {
       this.setDecision('holding the lease while the relay log is applied; promoting once it is');
       return;
     }
-    if (!(await this.writableUnderDeadline())) {
+    if (!(await this.writableUnderDeadline(o.peers.length))) {
       this.setDecision('took the lease, but applying the relay log took until the renew deadline; renewing before becoming writable');
       return;
     }

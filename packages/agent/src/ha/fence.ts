@@ -20,6 +20,8 @@ const RETRY_EVERY_MS = 100;
 export class Fence {
   private readonly session: Session;
   private running: Promise<void> | null = null;
+  /** Fencing and becoming writable never interleave: whichever runs second decides the server's state. */
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(target: () => MysqlTarget, timeoutMs: number) {
     this.session = new Session(target, timeoutMs);
@@ -48,7 +50,25 @@ export class Fence {
     }
   }
 
-  private async once(spare: number[]): Promise<void> {
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Runs `makeWritable` (which re-checks whether it still may) while no fence is running: a fence asked for
+   * meanwhile waits for it and then turns the server read-only again.
+   */
+  unfenced(makeWritable: () => Promise<boolean>): Promise<boolean> {
+    return this.withLock(makeWritable);
+  }
+
+  private once(spare: number[]): Promise<void> {
+    return this.withLock(() => this.fenceNow(spare));
+  }
+
+  private async fenceNow(spare: number[]): Promise<void> {
     // A statement in flight holds read_only back at most a second; then its session is killed and we retry.
     await this.session.query('SET SESSION lock_wait_timeout = 1');
     try {

@@ -47,9 +47,9 @@ export async function announceRenew(addr: PeerAddress, holder: string, rv: strin
 }
 
 /** Asks a follower to stop receiving and report its position now; null when it refuses or does not answer. */
-export async function freezePeer(addr: PeerAddress, candidate: string, timeoutMs: number): Promise<AgentStatus | null> {
+export async function freezePeer(addr: PeerAddress, timeoutMs: number): Promise<AgentStatus | null> {
   try {
-    const res = await call(addr, 'POST', `/freeze?candidate=${encodeURIComponent(candidate)}`, timeoutMs);
+    const res = await call(addr, 'POST', '/freeze', timeoutMs);
     return res.ok ? (JSON.parse(res.body) as AgentStatus) : null;
   } catch {
     return null;

@@ -49,9 +49,7 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
         return send(res, 202, { noted: true });
       }
       case 'POST /freeze': {
-        const candidate = url.searchParams.get('candidate') ?? '';
-        if (!candidate) return send(res, 400, { error: 'expected candidate=<pod>' });
-        agent.freeze(candidate).then(
+        agent.freeze().then(
           (out) => (out.ok ? send(res, 200, out.status) : send(res, 409, { error: out.reason })),
           (err: Error) => send(res, 503, { error: err.message }),
         );
