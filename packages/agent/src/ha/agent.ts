@@ -313,12 +313,16 @@ export class Agent {
    * Arms the dead-man switch from the last renew, then makes the server writable, both only while the renew
    * deadline is still ahead: a leader that stalled between its renew and this point stays read-only.
    */
-  private writableUnderDeadline(peers: number): Promise<boolean> {
+  private writableUnderDeadline(o: Observation): Promise<boolean> {
+    // Semi-sync from the first commit whenever a replica can attach. With no peer's mysqld up (possible only
+    // under failoverPolicy available, whose Promoted Event records the risk), commits would wait for good, so
+    // the source side goes on once a replica attaches instead.
+    const semiSync = o.peers.some((p) => p.reachable && p.mysqlUp);
     return this.fencer.unfenced(async () => {
       if (this.fenceOwed || !this.withinRenewDeadline() || this.lastRenewStart === null) return false;
       await armDeadman(this.db, this.lastRenewStart + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
       if (this.fenceOwed || !this.withinRenewDeadline()) return false;
-      return becomeWritable(this.db, { semiSyncTimeoutMs: this.s.semiSyncTimeoutMs, semiSync: peers > 0, marginMs: this.s.loopIntervalMs });
+      return becomeWritable(this.db, { semiSyncTimeoutMs: this.s.semiSyncTimeoutMs, semiSync, marginMs: this.s.loopIntervalMs });
     });
   }
 
@@ -643,7 +647,7 @@ export class Agent {
     if (!this.leading || !this.local) return;
     this.watchSemiSync(this.local);
     if (due && !this.local.readOnly) await armDeadman(this.db, (this.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
-    if (this.local.readOnly && !(this.leading && (await this.writableUnderDeadline(o.peers.length)))) {
+    if (this.local.readOnly && !(this.leading && (await this.writableUnderDeadline(o)))) {
       this.setDecision('I hold the lease but the renew deadline is too close to become writable; renewing first');
       return;
     }
@@ -718,7 +722,7 @@ export class Agent {
       this.setDecision('holding the lease while the relay log is applied; promoting once it is');
       return;
     }
-    if (!(await this.writableUnderDeadline(o.peers.length))) {
+    if (!(await this.writableUnderDeadline(o))) {
       this.setDecision('took the lease, but applying the relay log took until the renew deadline; renewing before becoming writable');
       return;
     }
