@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,21 +36,21 @@ async function cachedModuleDir(module: string, version: string): Promise<string>
   return join(await modCache, escaped);
 }
 
+/** `go mod download -json MODULE@VERSION`: the module's folder and go.mod file in the module cache. */
+async function download(module: string, version: string, want: 'Dir' | 'GoMod'): Promise<string> {
+  const info = JSON.parse(await go(['mod', 'download', '-json', `${module}@${version}`])) as { Dir?: string; GoMod?: string; Error?: string };
+  const found = info[want];
+  if (info.Error || !found) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? `no ${want} reported`}`);
+  return found;
+}
+
 /** Downloads MODULE@VERSION into the module cache (once) and returns its folder there. */
 export async function moduleDir(module: string, version: string): Promise<string> {
   const cached = await cachedModuleDir(module, version);
-  if (existsSync(cached)) return cached;
-  const out = await go(['mod', 'download', '-json', `${module}@${version}`]);
-  const info = JSON.parse(out) as { Dir?: string; Error?: string };
-  if (info.Error || !info.Dir) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no folder reported'}`);
-  return info.Dir;
+  return existsSync(cached) ? cached : download(module, version, 'Dir');
 }
 
 /** The go.mod of MODULE@VERSION as the module proxy serves it. */
 export async function moduleGoMod(module: string, version: string): Promise<string> {
-  const out = await go(['mod', 'download', '-json', `${module}@${version}`]);
-  const info = JSON.parse(out) as { GoMod?: string; Error?: string };
-  if (info.Error || !info.GoMod) throw new Error(`go mod download ${module}@${version}: ${info.Error ?? 'no go.mod reported'}`);
-  const { readFile } = await import('node:fs/promises');
-  return readFile(info.GoMod, 'utf8');
+  return readFile(await download(module, version, 'GoMod'), 'utf8');
 }

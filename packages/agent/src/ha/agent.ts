@@ -304,6 +304,11 @@ export class Agent {
     this.fenceOwed = false;
   }
 
+  /** Arms the dead-man switch to fire a period before the renew deadline of the last successful renew. */
+  private armDeadmanFromRenew(): Promise<void> {
+    return armDeadman(this.db, (this.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
+  }
+
   /** The renew deadline has not passed: one loop interval is kept for the fencing statements. */
   private withinRenewDeadline(): boolean {
     return this.lastRenewStart !== null && performance.now() - this.lastRenewStart < this.stepDownAfterMs() - this.s.loopIntervalMs;
@@ -320,7 +325,7 @@ export class Agent {
     const semiSync = o.peers.some((p) => p.reachable && p.mysqlUp);
     return this.fencer.unfenced(async () => {
       if (this.fenceOwed || !this.withinRenewDeadline() || this.lastRenewStart === null) return false;
-      await armDeadman(this.db, this.lastRenewStart + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
+      await this.armDeadmanFromRenew();
       if (this.fenceOwed || !this.withinRenewDeadline()) return false;
       return becomeWritable(this.db, { semiSyncTimeoutMs: this.s.semiSyncTimeoutMs, semiSync, marginMs: this.s.loopIntervalMs });
     });
@@ -640,13 +645,12 @@ export class Agent {
         this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.lastRenewStart ?? 0))} ms since the last one)`);
         return;
       }
-      // Followers then measure the Lease's age from this notice rather than from their next read of it.
-      const rv = this.lease?.resourceVersion ?? '';
-      for (const p of o.peers) void announceRenew(peerAddress(this.s, p.name), this.s.podName, rv, this.peerTimeoutMs);
+      // Followers then read the Lease now, measuring its age from this renew rather than from their next read.
+      for (const p of o.peers) void announceRenew(peerAddress(this.s, p.name), this.peerTimeoutMs);
     }
     if (!this.leading || !this.local) return;
     this.watchSemiSync(this.local);
-    if (due && !this.local.readOnly) await armDeadman(this.db, (this.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
+    if (due && !this.local.readOnly) await this.armDeadmanFromRenew();
     if (this.local.readOnly && !(this.leading && (await this.writableUnderDeadline(o)))) {
       this.setDecision('I hold the lease but the renew deadline is too close to become writable; renewing first');
       return;

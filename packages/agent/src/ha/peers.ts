@@ -37,10 +37,10 @@ export async function nudge(addr: PeerAddress, timeoutMs: number): Promise<void>
   }
 }
 
-/** Tells a follower the holder just renewed the Lease to version `rv`. */
-export async function announceRenew(addr: PeerAddress, holder: string, rv: string, timeoutMs: number): Promise<void> {
+/** Prompts a follower to read the Lease now: the holder just renewed it. */
+export async function announceRenew(addr: PeerAddress, timeoutMs: number): Promise<void> {
   try {
-    await call(addr, 'POST', `/lease-renewed?holder=${encodeURIComponent(holder)}&rv=${encodeURIComponent(rv)}`, timeoutMs);
+    await call(addr, 'POST', '/lease-renewed', timeoutMs);
   } catch {
     // a follower that misses it reads the Lease itself; it only measures the Lease's age from later
   }
