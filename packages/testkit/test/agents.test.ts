@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentProcess, type FakeKube, type MariaServer, logTails, startAgents, startFakeKube, startServers, stopAll, waitForCluster } from '../src/index.js';
+import { type AgentProcess, type FakeKube, type MariaServer, logTails, startAgents, startFakeKube, startServers, stopAll, waitFor, waitForCluster } from '../src/index.js';
 
 // Ports 15200-15299 are this file's. The agents are the real `agent run` (build packages/agent first);
 // the API server they talk to is the in-process fake.
@@ -39,7 +39,9 @@ describe('real agent processes on real servers, with the fake Kubernetes API', (
     await follower.start();
     expect(follower.pid).not.toBe(pid);
     expect(await waitForCluster(servers, kube)).toBe(leader);
-    expect((await status(follower)).leaseHolder).toBe(leader);
+    // A fresh agent knows the holder only after its first Lease read; it must come to the same one.
+    const seen = await waitFor('the restarted agent to read the Lease', async () => (await status(follower)).leaseHolder || false, { timeoutMs: 10_000 });
+    expect(seen).toBe(leader);
   });
 
   it('hand the leader role over with the switchover sub-command, run in the pod environment', async () => {
