@@ -4,9 +4,8 @@ import { verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 describe('every pod restarted at once (agents against the fake Kubernetes API)', () => {
-  // mariadbd stops cleanly, as in a rolling restart gone wrong or a node drain; a simultaneous kill -9 of every
-  // server is not survivable without loss here: crash recovery with init_rpl_role=SLAVE truncates transactions
-  // InnoDB had only prepared on every server at once, including the last acknowledged one.
+  // mariadbd stops cleanly, as in a rolling restart gone wrong or a node drain (a kill -9 of every server at
+  // once: crash-with-relay-log.test.ts).
   const h = useCluster(14600);
 
   it('the cluster comes back with one leader, every acknowledged write kept', async () => {

@@ -119,9 +119,19 @@ describe('decide: election', () => {
     expect(d.reason).toMatch(/promoting without mysql-2 \(failoverPolicy available\): a write acknowledged only there would be lost/);
   });
 
-  it('does not wait for the former holder: its unreplicated tail was never acknowledged', () => {
+  it('does not wait for a former holder that is down or cannot take the Lease: its unreplicated tail was never acknowledged', () => {
+    for (const gone of [{ reachable: false }, { mysqlUp: false }, { apiReachable: false }, { sqlBroken: 'its SQL thread stopped' }]) {
+      const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { receivedPos: '0-1-15', ...gone }), peer('mysql-2')] }));
+      expect(d.action, JSON.stringify(gone)).toMatchObject({ kind: 'promote' });
+    }
+  });
+
+  it('lets a restarted former holder that is the most advanced lead again instead of setting its binlog aside', () => {
     const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { receivedPos: '0-1-15' }), peer('mysql-2')] }));
-    expect(d.action).toMatchObject({ kind: 'promote' });
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(d.reason).toMatch(/mysql-0 is more advanced \(0-1-15 vs my 0-1-10\), it should promote/);
+    const self = decide(obs({ self: 'mysql-0', ordinal: 0, lease: freeAfter('mysql-0'), local: up({ receivedPos: '0-1-15' }), peers: [peer('mysql-1'), peer('mysql-2')] }));
+    expect(self.action).toMatchObject({ kind: 'promote', take: true });
   });
 
   it('does not defer to a lower ordinal that cannot reach the API (it could never take the Lease)', () => {

@@ -28,7 +28,10 @@ function ownedSettings(spec: ClusterSpec): [string, MyCnfValue][] {
     ['binlog_format', 'ROW'],
     ['log_slave_updates', true],
     ['gtid_strict_mode', true],
-    ['relay_log_recovery', true],
+    // A replica acknowledges what its relay log holds: the agent applies an unapplied tail after a crash instead
+    // of letting recovery discard it, and each received event is on disk before it is acknowledged.
+    ['relay_log_recovery', false],
+    ['sync_relay_log', 1],
     ['sync_binlog', 1],
     ['innodb_flush_log_at_trx_commit', 1],
     // The agent switches semi-sync on: the source side on the leader only, once a replica is attached.

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clearClonedPosition, readClonedPosition, type CloneDonorStatus } from '../clone/index.js';
 import { foreignBeyond, gtidAtLeast, gtidEqual, parseGtidPos } from '../db/gtid.js';
@@ -16,14 +17,14 @@ import {
   type LocalServer,
 } from '../db/ops.js';
 import { armDeadman, DEADMAN_PERIOD_MS, installDeadman } from '../db/deadman.js';
+import { RelayLogKeeper } from '../db/relay-log.js';
 import { Kube, LeaseConflict, type LeaseRecord } from '../kube/client.js';
 import { readSecret } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
-import { decide, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
+import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
 import { Fence } from './fence.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
-import { election } from './decide.js';
 import { announceRenew, fetchStatus, freezePeer, nudge, peerAddress, waitPeerApplied } from './peers.js';
 import type { AgentStatus } from './status.js';
 
@@ -52,6 +53,7 @@ export class Agent {
   private readonly pingDb: Session;
   /** A peer's /wait-applied during a handover, one at a time, never on a leader. */
   private readonly applyDb: Session;
+  private readonly relayLog: RelayLogKeeper;
   private applying = false;
   private readonly kube: Kube;
   private readonly ordinal: number;
@@ -128,6 +130,11 @@ export class Agent {
     this.fencer = new Fence(target, dbTimeout);
     this.pingDb = new Session(target, dbTimeout);
     this.applyDb = new Session(target, dbTimeout);
+    this.relayLog = new RelayLogKeeper({
+      db: this.db,
+      dataDir: s.dataDir,
+      connection: { host: s.mysqlHost, port: s.mysqlPort, user: 'root', passwordFile: join(s.secretsDir, 'root-password') },
+    });
     this.kube = new Kube({
       namespace: s.namespace,
       leaseName: s.leaseName,
@@ -383,11 +390,8 @@ export class Agent {
     const began = performance.now();
     const readLease = this.mustReadLease(began);
     const peersFirst = opts.peers === true || (!this.leading && (!this.following || this.nudgedCycle || this.expiryDue(began)));
-    const [local, lease, fetched] = await Promise.all([
-      observeLocal(this.db).then(
-        (l) => ({ ok: true as const, l }),
-        (e) => ({ ok: false as const, e: classify(e) }),
-      ),
+    const [observed, lease, fetched] = await Promise.all([
+      this.observeLocalServer(),
       readLease
         ? this.kube.getLease().then(
             (l) => ({ ok: true as const, l }),
@@ -407,6 +411,13 @@ export class Agent {
     const expired = holder !== '' && now - this.seenAt > this.s.leaseDurationMs;
     // Free because its holder released it; a Lease deleted or emptied by hand carries no release.
     const released = holder === '' && (this.lease?.lastHolder ?? '') !== '';
+
+    let local = observed;
+    if (local.ok) {
+      const replayed = await this.replayRelayLog();
+      if (replayed.failed) local = { ok: false, e: new MysqlDown('error', replayed.failed) };
+      else if (replayed.changed) local = await this.observeLocalServer();
+    }
 
     let localView: LocalView;
     if (local.ok) {
@@ -459,6 +470,32 @@ export class Agent {
       peers,
       diverged: this.diverged,
     };
+  }
+
+  /**
+   * Applies the relay log's unapplied tail before anything can start a replication thread (which would discard
+   * it) and before this server's position is reported or compared. On failure the server counts as down: peers
+   * must not elect without it (it may hold the only copy of an acknowledged write), and it must not replicate.
+   */
+  private async replayRelayLog(): Promise<{ changed?: true; failed?: string }> {
+    try {
+      const r = await this.relayLog.replay();
+      if (!r || r.from === r.to) return {};
+      this.log.info(`applied the relay log's unapplied tail before replicating again: ${r.from || 'empty'} -> ${r.to} (${r.files} relay log files)`);
+      this.emit('Normal', 'RelayLogApplied', `applied received transactions the relay log held: ${r.from || 'empty'} -> ${r.to}`);
+      return { changed: true };
+    } catch (err) {
+      const failed = `its relay log holds received transactions that could not be applied, so replication stays stopped (${(err as Error).message})`;
+      this.log.error(failed);
+      return { failed };
+    }
+  }
+
+  private observeLocalServer(): Promise<{ ok: true; l: LocalServer } | { ok: false; e: MysqlDown }> {
+    return observeLocal(this.db).then(
+      (l) => ({ ok: true as const, l }),
+      (e) => ({ ok: false as const, e: classify(e) }),
+    );
   }
 
   private peerView(name: string, status: AgentStatus | null): PeerView {

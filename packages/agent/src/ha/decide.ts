@@ -183,13 +183,18 @@ export function election(o: Observation): Decision {
     return { action: { kind: 'wait', blockedBy: writable }, reason: `${state}; ${writable.join(', ')} still reports a writable server, not promoting until it is read-only` };
   }
   if (local.sqlBroken) return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; not a candidate: ${local.sqlBroken}` };
-  // The last holder's unreplicated tail was never acknowledged (semi-sync put every acknowledged
-  // write on a follower), so the election is among the others.
+  // The last holder is never waited for: what it holds beyond the others was never acknowledged (semi-sync put
+  // every acknowledged write in a follower's relay log, which the follower applies even after a crash). When it
+  // is back and could take the Lease itself, its binlog takes part like any other, so a restarted ex-leader that
+  // is the most advanced leads again instead of being set aside.
   const others = o.peers.filter((p) => p.name !== o.lease.lastHolder && p.name !== o.self);
+  const lastHolder = o.peers.filter(
+    (p) => p.name === o.lease.lastHolder && p.name !== o.self && p.reachable && p.mysqlUp && !p.diverged && p.apiReachable && !p.sqlBroken,
+  );
   // A diverged peer replicated nothing from the holders it refused, so even with its mysqld down (re-cloning)
   // it cannot hold the only copy of an acknowledged write.
   const unseen = others.filter((p) => !p.reachable || (!p.mysqlUp && !p.diverged)).map((p) => p.name);
-  const seen = others.filter((p) => p.reachable && p.mysqlUp && !p.diverged);
+  const seen = [...others.filter((p) => p.reachable && p.mysqlUp && !p.diverged), ...lastHolder];
   let risk: string | null = null;
   if (unseen.length > 0) {
     if (o.policy === 'safe') {

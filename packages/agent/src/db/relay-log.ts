@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join } from 'node:path';
+import type { RowDataPacket } from 'mysql2/promise';
+import { writeDefaultsExtraFile, type ServerConnection } from '../clone/defaults-file.js';
+import type { Session } from './mysql.js';
+
+/**
+ * A replica acknowledges a transaction once its relay log holds it. MariaDB in GTID mode empties the relay log
+ * when any replication thread starts after a restart and fetches again from what it had *applied*, so an
+ * acknowledged transaction that was received but not applied before a crash would survive only if the source
+ * survives too. Before any replication thread starts, the agent therefore applies the relay log's unapplied
+ * tail itself: `mariadb-binlog` prints it with the original GTIDs (skipping, per domain, everything the binlog
+ * already has) and the `mariadb` client runs it, so the transactions land in this server's binlog as if the SQL
+ * thread had applied them. An incomplete last transaction (the crash cut it) is rolled back by the client.
+ */
+export interface RelayReplayOptions {
+  db: Session;
+  /** The datadir as this process sees it; the relay log index is found there. */
+  dataDir: string;
+  connection: ServerConnection;
+  binlogTool?: string;
+  client?: string;
+}
+
+export interface RelayReplay {
+  /** Position before and after; equal when the relay log held nothing new. */
+  from: string;
+  to: string;
+  files: number;
+}
+
+/** Relay log files in index order, as paths this process can open. */
+async function relayFiles(dataDir: string, indexPath: string): Promise<string[]> {
+  const index = isAbsolute(indexPath) ? join(dataDir, basename(indexPath)) : join(dataDir, indexPath);
+  let text: string;
+  try {
+    text = await readFile(index, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new Error(`relay log index ${index}: ${(error as Error).message}`);
+  }
+  const files: string[] = [];
+  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const path = join(dataDir, basename(line));
+    if (await stat(path).then(() => true, () => false)) files.push(path);
+  }
+  return files;
+}
+
+/** What the relay log files look like now, so an unchanged relay log is not read twice. */
+async function signature(files: string[], binlogPos: string): Promise<string> {
+  const parts = await Promise.all(files.map(async (f) => `${f}:${(await stat(f)).size}`));
+  return `${binlogPos}|${parts.join(',')}`;
+}
+
+function pipeline(tool: string, toolArgs: string[], client: string, clientArgs: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const reader = spawn(tool, toolArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const writer = spawn(client, clientArgs, { stdio: ['pipe', 'ignore', 'pipe'] });
+    let readerErr = '';
+    let writerErr = '';
+    reader.stderr.on('data', (d: Buffer) => (readerErr += d.toString()));
+    writer.stderr.on('data', (d: Buffer) => (writerErr += d.toString()));
+    reader.stdout.pipe(writer.stdin);
+    // The client stops at the first failing statement and closes its input; the reader then sees EPIPE.
+    writer.stdin.on('error', () => undefined);
+    let readerCode: number | null | undefined;
+    let writerCode: number | null | undefined;
+    const done = () => {
+      if (readerCode === undefined || writerCode === undefined) return;
+      if (writerCode !== 0) reject(new Error(`${client} stopped applying the relay log (exit ${writerCode}): ${writerErr.trim() || 'no message'}`));
+      // A crash can cut the last event short; what came before it was printed and applied.
+      else if (readerCode !== 0 && !/read|truncat|end of file|unexpected/i.test(readerErr)) reject(new Error(`${tool} failed (exit ${readerCode}): ${readerErr.trim()}`));
+      else resolve();
+    };
+    reader.on('error', (e) => reject(new Error(`${tool}: ${e.message}`)));
+    writer.on('error', (e) => reject(new Error(`${client}: ${e.message}`)));
+    reader.on('close', (code) => ((readerCode = code), done()));
+    writer.on('close', (code) => ((writerCode = code), done()));
+  });
+}
+
+export class RelayLogKeeper {
+  private checked = '';
+
+  constructor(private readonly o: RelayReplayOptions) {}
+
+  /**
+   * Applies what the relay log holds beyond this server's binlog, when replication is configured and both its
+   * threads are stopped without error (after a restart, or when the agent stopped them). Returns null when there
+   * was nothing to look at. Throws, changing nothing else, when the tail cannot be applied: replication must then
+   * not start (it would discard the relay log).
+   */
+  async replay(): Promise<RelayReplay | null> {
+    const { db } = this.o;
+    const [status] = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+    if (!status || !status.Master_Host) return null;
+    if (String(status.Slave_IO_Running) !== 'No' || String(status.Slave_SQL_Running) !== 'No' || Number(status.Last_SQL_Errno ?? 0) !== 0) return null;
+    const [vars] = await db.query<RowDataPacket[]>('SELECT @@global.relay_log_index AS idx, @@global.gtid_binlog_pos AS pos');
+    const from = String((vars as RowDataPacket).pos ?? '');
+    const files = await relayFiles(this.o.dataDir, String((vars as RowDataPacket).idx ?? ''));
+    if (files.length === 0) return null;
+    const sig = await signature(files, from);
+    if (sig === this.checked) return null;
+
+    const defaults = await writeDefaultsExtraFile(this.o.connection);
+    try {
+      const toolArgs = ['--skip-gtid-strict-mode', ...(from ? [`--start-position=${from}`] : []), ...files];
+      await pipeline(this.o.binlogTool ?? 'mariadb-binlog', toolArgs, this.o.client ?? 'mariadb', [`--defaults-extra-file=${defaults.path}`, '--binary-mode', '--batch']);
+    } finally {
+      await defaults.remove();
+    }
+    // Replication resumes from the binlog, which now holds the replayed tail (log_slave_updates).
+    await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
+    const [after] = await db.query<RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
+    const to = String((after as RowDataPacket).pos ?? '');
+    this.checked = await signature(files, to);
+    return { from, to, files: files.length };
+  }
+}
