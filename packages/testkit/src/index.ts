@@ -22,4 +22,5 @@ export { summarize, type Summary } from './measure/stats.js';
 export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './kube/control-plane.js';
 export { runCampaign, formatCampaign, type CampaignOptions, type CampaignReport, type FaultResult, type KindSummary } from './chaos/campaign.js';
 export { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
-export { healthyLeader, startLocalCluster, type LocalCluster } from './cluster/local-cluster.js';
+export { healthyLeader, restartExited, startLocalCluster, type LocalCluster, type LocalClusterOptions } from './cluster/local-cluster.js';
+export { PodNetwork, type SpawnWrap } from './net/pod-network.js';

@@ -11,6 +11,7 @@ import {
   waitFor,
   type AgentProcess,
   type LocalCluster,
+  type LocalClusterOptions,
   type WriteLoad,
 } from '@mysqlha/testkit';
 import type { AgentStatus } from '@mysqlha/agent';
@@ -21,8 +22,8 @@ export interface Cluster extends LocalCluster {
 }
 
 /** The local cluster of testkit (three mariadbd, the fake API, three agents, watcher, write load), for one test file. */
-export async function startCluster(portBase: number, settings: Record<string, unknown> = {}): Promise<Cluster> {
-  const c = await startLocalCluster(portBase, settings);
+export async function startCluster(portBase: number, settings: Record<string, unknown> = {}, options: LocalClusterOptions = {}): Promise<Cluster> {
+  const c = await startLocalCluster(portBase, settings, options);
   return { ...c, status: (name) => c.agent(name).status<AgentStatus>(), logs: () => logTails({ agents: c.agents, servers: c.servers }, 60) };
 }
 

@@ -33,6 +33,10 @@ export interface LocalServer {
   semiSyncClients: number;
   /** The source side is switched on and actually waiting for acknowledgements (`Rpl_semi_sync_master_status`). */
   semiSyncActive: boolean;
+  /** Commits waiting for an acknowledgement now (`Rpl_semi_sync_master_wait_sessions`). */
+  semiSyncWaiting: number;
+  /** Commits acknowledged so far (`Rpl_semi_sync_master_yes_tx`): when it stands still while commits wait, no replica acknowledges. */
+  semiSyncAcked: number;
   replication: ReplicationState | null;
 }
 
@@ -63,7 +67,9 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
             (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%') AS replicas`,
   );
   const slave = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
-  const semi = await db.query<RowDataPacket[]>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_clients', 'Rpl_semi_sync_master_status')");
+  const semi = await db.query<RowDataPacket[]>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_clients', 'Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_wait_sessions', 'Rpl_semi_sync_master_yes_tx')",
+  );
   const semiStatus = new Map(semi.map((row) => [String(row.Variable_name), String(row.Value)]));
   const v = vars as RowDataPacket;
   const s = slave[0];
@@ -100,6 +106,8 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
     replicasAttached: Number(v.replicas),
     semiSyncClients: Number(semiStatus.get('Rpl_semi_sync_master_clients') ?? 0),
     semiSyncActive: semiStatus.get('Rpl_semi_sync_master_status') === 'ON',
+    semiSyncWaiting: Number(semiStatus.get('Rpl_semi_sync_master_wait_sessions') ?? 0),
+    semiSyncAcked: Number(semiStatus.get('Rpl_semi_sync_master_yes_tx') ?? 0),
     replication,
   };
 }

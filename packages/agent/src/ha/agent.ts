@@ -72,6 +72,8 @@ export class Agent {
   private lastCycleAt = performance.now();
   /** Since when a leader has had no semi-sync replica attached (null while one is). */
   private noSemiSyncSince: number | null = null;
+  private ackStalledSince: number | null = null;
+  private ackedSeen = -1;
   private lastRenewStart: number | null = null;
   private noticeReading = false;
   private freezing = false;
@@ -707,9 +709,15 @@ export class Agent {
    * asynchronous replication: acknowledged writes are then losable).
    */
   private watchSemiSync(local: LocalServer): void {
+    const now = performance.now();
+    // A replica cut off by the network stays "attached" until TCP gives up, minutes later: commits that wait
+    // while the acknowledged count stands still say the same as no replica at all.
+    if (local.semiSyncWaiting === 0 || local.semiSyncAcked !== this.ackedSeen) this.ackStalledSince = null;
+    else this.ackStalledSince ??= now;
+    this.ackedSeen = local.semiSyncAcked;
     const attached = local.semiSyncSource && local.semiSyncClients > 0;
-    if (attached) this.noSemiSyncSince = null;
-    else this.noSemiSyncSince ??= performance.now();
+    if (!attached) this.noSemiSyncSince ??= now;
+    else this.noSemiSyncSince = this.ackStalledSince;
     const degraded = local.semiSyncSource && !local.semiSyncActive;
     this.metrics.semiSyncOff.set(degraded ? 1 : 0);
     if (degraded) this.emitOnce('semisync-off', 'Warning', 'SemiSyncOff', 'semi-sync fell back to asynchronous replication: writes acknowledged now are on this server only');
@@ -769,6 +777,7 @@ export class Agent {
     }
     this.leading = true;
     this.noSemiSyncSince = performance.now();
+    this.ackStalledSince = null;
     this.labelled = null;
     const seconds = (performance.now() - began) / 1000;
     this.metrics.failovers.inc({ kind: take ? 'election' : 'handover' });

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { SpawnWrap } from '../net/pod-network.js';
 import { isAlive, killAndWait, terminateAndWait, trackChild } from '../process/registry.js';
 import { tailFile } from '../util/files.js';
 import { portIsFree } from '../util/port-free.js';
@@ -35,6 +36,8 @@ export class AgentProcess {
   readonly configFile: string;
   readonly runDir: string;
   readonly logFile: string;
+  /** Set when the pod's processes must start inside its network cgroup (PodNetwork). */
+  spawnWrap: SpawnWrap | undefined;
   #child: ChildProcess | undefined;
 
   constructor(readonly options: AgentProcessOptions) {
@@ -74,7 +77,8 @@ export class AgentProcess {
       if (!(await portIsFree(port))) throw new Error(`agent ${this.name}: port ${port} on 127.0.0.1 is already in use by another process`);
     }
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [this.options.agentBin, 'run'], { env: this.env(), stdio: ['ignore', log, log] });
+    const cmd = this.spawnWrap ? this.spawnWrap(process.execPath, [this.options.agentBin, 'run']) : { command: process.execPath, args: [this.options.agentBin, 'run'] };
+    const child = spawn(cmd.command, cmd.args, { env: this.env(), stdio: ['ignore', log, log] });
     closeSync(log);
     trackChild(child);
     this.#child = child;

@@ -10,6 +10,7 @@ import { repoRoot } from '../util/files.js';
 import { checkPortRange } from '../util/ports.js';
 import { agentConfig, type PeerAddress } from './agent-config.js';
 import { AgentProcess } from './agent-process.js';
+import type { SpawnWrap } from '../net/pod-network.js';
 
 export interface StartAgentsOptions {
   servers: MariaServer[];
@@ -27,6 +28,8 @@ export interface StartAgentsOptions {
   dir?: string;
   /** false: write the configs and return the agents without starting them. */
   start?: boolean;
+  /** How each pod's agent is started (PodNetwork.wrap); default directly. */
+  wrap?: (pod: string) => SpawnWrap;
 }
 
 /**
@@ -59,7 +62,7 @@ export async function startAgents(options: StartAgentsOptions): Promise<AgentPro
     writeFileSync(configFile, stringify(config));
     // The ConfigMap puts my.cnf next to agent.yaml; here it is the server's own file, with this host's paths.
     copyFileSync(server.configFile, join(dir, 'my.cnf'));
-    return new AgentProcess({
+    const agent = new AgentProcess({
       name: server.name,
       namespace: kube.namespace,
       agentBin,
@@ -70,6 +73,8 @@ export async function startAgents(options: StartAgentsOptions): Promise<AgentPro
       httpPort,
       clonePort,
     });
+    agent.spawnWrap = options.wrap?.(server.name);
+    return agent;
   });
   if (options.start !== false) await Promise.all(agents.map((agent) => agent.start()));
   return agents;

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { assertConverged, missingAckedIds } from '../check/converged.js';
 import { WriteLoad } from '../check/write-load.js';
 import { summarize, type Summary } from '../measure/stats.js';
 import { stopAll } from '../process/registry.js';
 import { now } from '../util/clock.js';
 import { sleep, waitFor } from '../util/wait.js';
-import { healthyLeader, startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
+import { healthyLeader, restartExited, startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
 import { FAULT_KINDS, inject, type FaultKind } from './faults.js';
 import { Rng } from './rng.js';
 
@@ -56,17 +54,6 @@ export interface CampaignReport {
 }
 
 const RECOVERY_MS = 120_000;
-
-/**
- * The kubelet's part: a container that exited is started again, except a mariadbd whose pod is re-cloning (the
- * mysql container's command waits while the RECLONE marker is on the data volume).
- */
-async function restartExited(c: LocalCluster): Promise<void> {
-  for (const server of c.servers) {
-    if (!server.isRunning() && !existsSync(join(dirname(server.dataDir), 'RECLONE'))) await server.start().catch(() => undefined);
-  }
-  for (const agent of c.agents) if (!agent.isRunning()) await agent.start().catch(() => undefined);
-}
 
 /** A healthy cluster's leader (see healthyLeader), or undefined when there is none within timeoutMs. */
 async function healthy(c: LocalCluster, timeoutMs: number): Promise<string | undefined> {

@@ -4,6 +4,7 @@ import { isAlive, killAndWait, terminateAndWait, trackChild } from '../process/r
 import { tailFile } from '../util/files.js';
 import { portIsFree } from '../util/port-free.js';
 import { sleep } from '../util/wait.js';
+import type { SpawnWrap } from '../net/pod-network.js';
 import type { Secrets } from './secrets.js';
 
 export interface MariaServerPaths {
@@ -25,6 +26,8 @@ export class MariaServer {
   readonly pidFile: string;
   readonly configFile: string;
   readonly errorLog: string;
+  /** Set when the pod's processes must start inside its network cgroup (PodNetwork). */
+  spawnWrap: SpawnWrap | undefined;
   #child: ChildProcess | undefined;
 
   constructor(
@@ -55,7 +58,8 @@ export class MariaServer {
     if (this.isRunning()) throw new Error(`${this.name}: already running (pid ${this.#child?.pid})`);
     // Readiness is a login on the port, so another process answering there would pass for this server.
     if (!(await portIsFree(this.port))) throw new Error(`${this.name}: port ${this.port} on 127.0.0.1 is already in use by another process`);
-    const child = spawn('mariadbd', [`--defaults-file=${this.configFile}`], { stdio: 'ignore' });
+    const cmd = this.spawnWrap ? this.spawnWrap('mariadbd', [`--defaults-file=${this.configFile}`]) : { command: 'mariadbd', args: [`--defaults-file=${this.configFile}`] };
+    const child = spawn(cmd.command, cmd.args, { stdio: 'ignore' });
     trackChild(child);
     this.#child = child;
     const deadline = Date.now() + START_TIMEOUT_MS;

@@ -9,6 +9,7 @@ import { checkPortRange } from '../util/ports.js';
 import { bootstrapSql } from './bootstrap-sql.js';
 import { applyMyCnfSettings, type MyCnfSettings } from './my-cnf.js';
 import { createSecrets, type Secrets } from './secrets.js';
+import type { SpawnWrap } from '../net/pod-network.js';
 import { MariaServer } from './server.js';
 
 const run = promisify(execFile);
@@ -23,6 +24,8 @@ export interface StartServersOptions {
   settings?: MyCnfSettings;
   /** The cluster whose my.cnf every server starts from (default: the default ClusterSpec); pods are `${spec.name}-N`. */
   spec?: ClusterSpec;
+  /** How each pod's mariadbd is started (PodNetwork.wrap); default directly. */
+  wrap?: (pod: string) => SpawnWrap;
 }
 
 /** Small InnoDB files and buffer pool, so that several servers start quickly side by side on one machine. */
@@ -89,7 +92,7 @@ export async function startServers(options: StartServersOptions): Promise<MariaS
     const configFile = join(dir, 'my.cnf');
     const config = applyMyCnfSettings(serverConfig(spec), { ...TEST_HOST_SETTINGS, ...perServer, ...settings });
     writeFileSync(configFile, config);
-    return new MariaServer(name, ordinal, port, secrets, {
+    const server = new MariaServer(name, ordinal, port, secrets, {
       dir,
       dataDir: String(perServer.datadir),
       socketPath: String(perServer.socket),
@@ -97,6 +100,8 @@ export async function startServers(options: StartServersOptions): Promise<MariaS
       configFile,
       errorLog: String(perServer.log_error),
     });
+    server.spawnWrap = options.wrap?.(name);
+    return server;
   });
   await Promise.all(servers.map((server) => installServer(server, secrets)));
   await Promise.all(servers.map((server) => server.start()));
