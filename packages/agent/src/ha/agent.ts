@@ -23,6 +23,7 @@ import { readSecret } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
 import { Fence } from './fence.js';
+import { electionOpen, withPublished } from './published.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { announceRenew, fetchStatus, freezePeer, nudge, peerAddress, waitPeerApplied } from './peers.js';
@@ -74,6 +75,7 @@ export class Agent {
   private noSemiSyncSince: number | null = null;
   private ackStalledSince: number | null = null;
   private ackedSeen = -1;
+  private publishedKey = '';
   private lastRenewStart: number | null = null;
   private noticeReading = false;
   private freezing = false;
@@ -464,6 +466,7 @@ export class Agent {
         expired: expired || (holder === '' && !released && now - this.seenAt > this.s.leaseDurationMs),
         released,
         position: this.lease?.position ?? '',
+        ...(this.lease ? { version: this.lease.resourceVersion } : {}),
       },
       sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
       stepDownAfterMs: this.stepDownAfterMs(),
@@ -525,6 +528,35 @@ export class Agent {
     return Promise.all(names.map(async (name) => this.peerView(name, await freezePeer(peerAddress(this.s, name), this.peerTimeoutMs))));
   }
 
+  /** Fresh positions of peers reachable directly; of the others, what they published for the Lease `o` saw free. */
+  private async frozenOrPublished(names: readonly string[], o: Observation): Promise<PeerView[]> {
+    const frozen = await this.freezePeers(names);
+    return o.lease.version ? withPublished(this.kube, frozen, o.lease.version, this.kubeTimeoutMs) : frozen;
+  }
+
+  /**
+   * While an election waits, this pod stops receiving and publishes where its server stands on its own Pod, for
+   * the Lease version it sees free or expired: a peer that cannot reach it directly compares with that instead.
+   */
+  private async publishPosition(o: Observation): Promise<void> {
+    if (!o.local.up || !o.lease.version) return;
+    try {
+      if (this.local?.replication && this.local.replication.ioRunning !== 'No') {
+        await stopReceiving(this.db);
+        this.local = await observeLocal(this.db);
+      }
+      const local = this.local;
+      if (!local) return;
+      const record = { lease: o.lease.version, pos: local.receivedPos, readOnly: local.readOnly, sqlBroken: sqlBroken(local), diverged: this.diverged !== null };
+      const key = JSON.stringify(record);
+      if (key === this.publishedKey) return;
+      await this.kube.publishPosition(record);
+      this.publishedKey = key;
+    } catch (err) {
+      this.log.error(`could not publish this server's position for the election: ${(err as Error).message}`);
+    }
+  }
+
   /**
    * A candidate asks this follower to stop receiving and report where it stands. Refused while this pod leads,
    * or follows a holder whose Lease is still valid on this pod's own clock (a stale candidate must not stall
@@ -557,6 +589,7 @@ export class Agent {
     }
     let o = await this.observe();
     if (await this.detachFromFormerLeader(o)) o = await this.observe();
+    if (electionOpen(o)) o = { ...o, peers: await withPublished(this.kube, o.peers, o.lease.version!, this.kubeTimeoutMs) };
     const d = decide(o);
     this.setDecision(d.reason);
     this.waitingFor = d.action.kind === 'wait' ? d.action.blockedBy : [];
@@ -568,6 +601,7 @@ export class Agent {
       const e = err instanceof MysqlDown ? err.message : (err as Error).message;
       this.setDecision(`${d.reason}; failed: ${e}`);
     }
+    if (d.action.kind === 'wait' && electionOpen(o)) await this.publishPosition(o);
     this.metrics.diverged.set(this.diverged || this.refusal ? 1 : 0);
     const lag = this.local?.replication?.secondsBehind;
     this.metrics.lag.set(lag === null || lag === undefined ? -1 : lag);
@@ -745,7 +779,7 @@ export class Agent {
     const names = o.peers.map((p) => p.name);
     if (take) {
       // Positions from every peer afresh, its IO thread frozen, before the CAS...
-      const before = election({ ...o, peers: await this.freezePeers(names) });
+      const before = election({ ...o, peers: await this.frozenOrPublished(names, o) });
       if (before.action.kind !== 'promote') return this.setDecision(`${before.reason} (positions taken afresh)`);
     }
     const lastHolder = o.lease.lastHolder;
@@ -756,7 +790,7 @@ export class Agent {
     if (take) {
       // ...and again after it: a peer that received more in between, or came back writable, wins instead.
       const fresh = await this.observe({ peers: false }).catch(() => o);
-      const after = election({ ...fresh, lease: o.lease, peers: await this.freezePeers(names) });
+      const after = election({ ...fresh, lease: o.lease, peers: await this.frozenOrPublished(names, o) });
       if (after.action.kind !== 'promote') {
         await this.kube.writeLease(this.lease, '', { releasedBy: lastHolder }).then(
           (lease) => (this.lease = lease),

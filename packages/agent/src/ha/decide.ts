@@ -35,6 +35,8 @@ export interface LeaseView {
   released: boolean;
   /** The GTID position the holder recorded when it last wrote the Lease. */
   position: string;
+  /** Its resourceVersion, when there is a Lease object. */
+  version?: string;
 }
 
 export interface PeerView {
@@ -53,6 +55,8 @@ export interface PeerView {
   writable: boolean;
   /** Why its server cannot apply what it received, or null (see LocalView.sqlBroken). */
   sqlBroken: string | null;
+  /** Not reachable directly: what it published in the API for this free or expired Lease (published.ts). */
+  published?: boolean;
 }
 
 export interface Observation {

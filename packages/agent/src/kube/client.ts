@@ -43,6 +43,21 @@ export class LeaseConflict extends Error {
 
 export const RELEASED_BY = 'mysqlha.io/released-by';
 export const POSITION = 'mysqlha.io/position';
+/** On a Pod: where its server stands, frozen, for an election it cannot reach every peer for. */
+export const ELECTION_POSITION = 'mysqlha.io/election-position';
+
+/**
+ * A follower's position, published on its own Pod when the Lease is free or expired and its IO thread is stopped,
+ * so that a peer it cannot reach directly can still compare with it. Valid only for that Lease version: nothing
+ * can reach its server after the holder's lease ended, and a new holder changes the version.
+ */
+export interface PublishedPosition {
+  lease: string;
+  pos: string;
+  readOnly: boolean;
+  sqlBroken: string | null;
+  diverged: boolean;
+}
 
 export interface KubeOptions {
   namespace: string;
@@ -165,6 +180,27 @@ export class Kube {
       { name: pod, namespace: this.o.namespace, body: { metadata: { labels: { role } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
     );
+  }
+
+  async publishPosition(p: PublishedPosition): Promise<void> {
+    await this.core.patchNamespacedPod(
+      { name: this.o.podName, namespace: this.o.namespace, body: { metadata: { annotations: { [ELECTION_POSITION]: JSON.stringify(p) } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
+    );
+  }
+
+  /** What `pod` published, or null when nothing (valid) is there. */
+  async readPosition(pod: string): Promise<PublishedPosition | null> {
+    const p = await this.core.readNamespacedPod({ name: pod, namespace: this.o.namespace }, this.opts);
+    const raw = p.metadata?.annotations?.[ELECTION_POSITION];
+    if (!raw) return null;
+    try {
+      const v = JSON.parse(raw) as Partial<PublishedPosition>;
+      if (typeof v.lease !== 'string' || typeof v.pos !== 'string' || typeof v.readOnly !== 'boolean' || typeof v.diverged !== 'boolean') return null;
+      return { lease: v.lease, pos: v.pos, readOnly: v.readOnly, diverged: v.diverged, sqlBroken: typeof v.sqlBroken === 'string' ? v.sqlBroken : null };
+    } catch {
+      return null;
+    }
   }
 
   async listPods(selector: string): Promise<string[]> {

@@ -82,7 +82,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const say = options.onProgress ?? (() => {});
   const rng = new Rng(options.seed);
   const kinds = options.kinds ?? FAULT_KINDS;
-  const c = await startLocalCluster(options.portBase ?? 15400, { recloneDivergedAfterMs: 2000, ...options.settings });
+  const partitions = kinds.some((k) => k.startsWith('partition-'));
+  // A leader cut off from its followers steps down after semiSyncStepDownAfterMs: shortened, so such a fault
+  // fits in the campaign's pace.
+  const c = await startLocalCluster(options.portBase ?? 15400, { recloneDivergedAfterMs: 2000, semiSyncStepDownAfterMs: 4000, ...options.settings }, { network: partitions });
   const results: FaultResult[] = [];
   const pooledAcked: number[] = [];
   const reportedLost = new Set<number>();
@@ -105,7 +108,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       const injected = await inject(kind, { c, rng, leader: leader!, followers });
       // The cluster gets the chance to fail over on its own before anything is restarted (a double fault or a
       // crash of every server needs the restarts, as the kubelet would do them).
-      if (injected.leaderFault) await c.load.waitForAckAfter(t, { timeoutMs: 15_000 }).catch(() => undefined);
+      if (injected.healAfterMs !== undefined) await sleep(injected.healAfterMs);
+      else if (injected.leaderFault) await c.load.waitForAckAfter(t, { timeoutMs: 15_000 }).catch(() => undefined);
       else await sleep(rng.int(500, 3000));
       await injected.heal();
       const next = await healthy(c, RECOVERY_MS);
