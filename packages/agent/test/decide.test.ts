@@ -134,6 +134,31 @@ describe('decide: election', () => {
     expect(self.action).toMatchObject({ kind: 'promote', take: true });
   });
 
+  it('waits for a member the last leader recorded, never for a pod it never counted (Pending, cloning)', () => {
+    const recorded = { ...freeAfter('mysql-0'), members: ['mysql-1', 'mysql-2'] };
+    const d = decide(obs({ lease: recorded, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false }), peer('mysql-3', { reachable: false })] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-2'] });
+    const pending = decide(obs({ lease: { ...recorded, members: ['mysql-1'] }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] }));
+    expect(pending.action).toMatchObject({ kind: 'promote' });
+    // Seen, it is compared all the same.
+    const ahead = decide(obs({ lease: { ...recorded, members: ['mysql-1'] }, peers: [peer('mysql-2', { receivedPos: '0-1-11' })] }));
+    expect(ahead.action.kind).toBe('wait');
+  });
+
+  it('does not wait for a pod that never started on a fresh cluster, where nothing was ever written', () => {
+    const empty = up({ receivedPos: '' });
+    const d = decide(obs({ self: 'mysql-0', ordinal: 0, local: empty, peers: [peer('mysql-1', { receivedPos: '' }), peer('mysql-3', { reachable: false })] }));
+    expect(d.action).toMatchObject({ kind: 'promote' });
+    const written = decide(obs({ self: 'mysql-0', ordinal: 0, peers: [peer('mysql-1'), peer('mysql-3', { reachable: false })] }));
+    expect(written.action).toEqual({ kind: 'wait', blockedBy: ['mysql-3'] });
+  });
+
+  it('never elects itself alone when the pod list failed and nothing names the members', () => {
+    const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [], membersKnown: false }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(d.reason).toMatch(/members are unknown/);
+  });
+
   it('does not defer to a lower ordinal that cannot reach the API (it could never take the Lease)', () => {
     const d = decide(obs({ lease: freeAfter('mysql-2'), peers: [peer('mysql-0', { apiReachable: false }), peer('mysql-2')] }));
     expect(d.action).toMatchObject({ kind: 'promote' });

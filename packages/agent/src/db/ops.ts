@@ -29,6 +29,8 @@ export interface LocalServer {
   semiSyncReplica: boolean;
   /** Replicas connected to this server's binlog (Binlog Dump threads). */
   replicasAttached: number;
+  /** server_id of each replica registered with this server (`SHOW SLAVE HOSTS`); a pod's is its ordinal + 1. */
+  replicaServerIds: number[];
   /** Semi-sync replicas attached (`Rpl_semi_sync_master_clients`). */
   semiSyncClients: number;
   /** The source side is switched on and actually waiting for acknowledgements (`Rpl_semi_sync_master_status`). */
@@ -67,6 +69,7 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
             (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%') AS replicas`,
   );
   const slave = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+  const hosts = await db.query<RowDataPacket[]>('SHOW SLAVE HOSTS');
   const semi = await db.query<RowDataPacket[]>(
     "SHOW GLOBAL STATUS WHERE Variable_name IN ('Rpl_semi_sync_master_clients', 'Rpl_semi_sync_master_status', 'Rpl_semi_sync_master_wait_sessions', 'Rpl_semi_sync_master_yes_tx')",
   );
@@ -104,6 +107,7 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
     semiSyncSource: Number(v.ssm) === 1,
     semiSyncReplica: Number(v.sss) === 1,
     replicasAttached: Number(v.replicas),
+    replicaServerIds: hosts.map((h) => Number(h.Server_id)).filter((id) => Number.isInteger(id) && id > 0),
     semiSyncClients: Number(semiStatus.get('Rpl_semi_sync_master_clients') ?? 0),
     semiSyncActive: semiStatus.get('Rpl_semi_sync_master_status') === 'ON',
     semiSyncWaiting: Number(semiStatus.get('Rpl_semi_sync_master_wait_sessions') ?? 0),

@@ -76,6 +76,8 @@ export class Agent {
   private ackStalledSince: number | null = null;
   private ackedSeen = -1;
   private publishedKey = '';
+  /** While leading: the pods that may hold a write this leader acknowledged, recorded in the Lease at each renew. */
+  private termMembers: Set<string> | null = null;
   private lastRenewStart: number | null = null;
   private noticeReading = false;
   private freezing = false;
@@ -356,13 +358,19 @@ export class Agent {
     if (configured.length > 0) return configured.filter((p) => p !== this.s.podName);
     if (performance.now() - this.peersListedAt > 10_000) {
       try {
-        this.peers = (await this.kube.listPods(`app.kubernetes.io/instance=${this.s.cluster}`)).filter((p) => p !== this.s.podName);
+        const listed = await this.kube.listPods(`app.kubernetes.io/instance=${this.s.cluster}`);
+        // An empty list (this pod is always in it) is a broken answer, not a cluster of one.
+        if (listed.length === 0) throw new Error('the API listed no pod of the cluster');
+        this.peers = listed.filter((p) => p !== this.s.podName);
         this.peersListedAt = performance.now();
-      } catch {
-        // keep the last list; a peer list only changes when the StatefulSet is scaled
+      } catch (err) {
+        this.log.error(`listing the cluster's pods failed, keeping the last list: ${(err as Error).message}`);
       }
     }
-    return this.peers;
+    if (this.peersListedAt > -Infinity) return this.peers;
+    // Never listed yet: whoever the Lease names may hold acknowledged writes.
+    const l = this.lease;
+    return [...new Set([...(l?.members ?? []), l?.lastHolder ?? '', l?.holder ?? ''])].filter((p) => p !== '' && p !== this.s.podName).sort();
   }
 
   /**
@@ -466,13 +474,14 @@ export class Agent {
         expired: expired || (holder === '' && !released && now - this.seenAt > this.s.leaseDurationMs),
         released,
         position: this.lease?.position ?? '',
-        ...(this.lease ? { version: this.lease.resourceVersion } : {}),
+        ...(this.lease ? { version: this.lease.resourceVersion, members: this.lease.members } : {}),
       },
       sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
       stepDownAfterMs: this.stepDownAfterMs(),
       noSemiSyncMs: this.leading && this.noSemiSyncSince !== null ? Math.round(now - this.noSemiSyncSince) : null,
       semiSyncStepDownAfterMs: this.s.semiSyncStepDownAfterMs,
       peers,
+      membersKnown: Object.keys(this.s.peerAddresses).length > 0 || this.peersListedAt > -Infinity || (this.lease?.members ?? null) !== null,
       diverged: this.diverged,
     };
   }
@@ -693,7 +702,8 @@ export class Agent {
   private async renew(position: string): Promise<boolean> {
     const start = performance.now();
     try {
-      this.lease = await this.kube.writeLease(this.lease, this.s.podName, { position });
+      const members = this.leading && this.termMembers ? { members: [...this.termMembers].sort() } : {};
+      this.lease = await this.kube.writeLease(this.lease, this.s.podName, { position, ...members });
       this.seenRv = this.lease.resourceVersion;
       this.seenAt = performance.now();
       this.lastRenewStart = start;
@@ -708,10 +718,20 @@ export class Agent {
     }
   }
 
+  /** Pods replicating from this leader that its Lease record does not name yet. */
+  private newMembers(): string[] {
+    if (!this.leading || !this.termMembers || !this.local) return [];
+    const prefix = this.s.podName.slice(0, this.s.podName.lastIndexOf('-') + 1);
+    return this.local.replicaServerIds.map((id) => `${prefix}${id - 1}`).filter((pod) => pod !== this.s.podName && !this.termMembers!.has(pod));
+  }
+
   private async lead(o: Observation): Promise<void> {
     const since = performance.now() - (this.lastRenewStart ?? -Infinity);
     // Half a tick early, so that the renew falls on the tick nearest to renewEveryMs rather than the one after.
-    const due = since >= this.renewEveryMs - this.s.loopIntervalMs / 2 || this.leaseStale || !this.local || this.local.readOnly;
+    // A replica that attached since the last renew may acknowledge a write: it is recorded in the Lease at once.
+    const joined = this.newMembers();
+    for (const m of joined) this.termMembers?.add(m);
+    const due = since >= this.renewEveryMs - this.s.loopIntervalMs / 2 || this.leaseStale || !this.local || this.local.readOnly || joined.length > 0;
     if (due) {
       // Without a fresh renew nothing is made writable; the deadline watchdog takes it from here.
       if (!(await this.renew(this.local?.binlogPos ?? ''))) {
@@ -810,6 +830,8 @@ export class Agent {
       return;
     }
     this.leading = true;
+    // Every pod up now may attach and acknowledge before the next renew could name it: count them from the start.
+    this.termMembers = new Set(o.peers.filter((p) => p.reachable && p.mysqlUp && !p.diverged).map((p) => p.name));
     this.noSemiSyncSince = performance.now();
     this.ackStalledSince = null;
     this.labelled = null;

@@ -37,6 +37,8 @@ export interface LeaseView {
   position: string;
   /** Its resourceVersion, when there is a Lease object. */
   version?: string;
+  /** The pods that may hold an acknowledged write, as the last leader recorded them; null: no record, all may. */
+  members?: string[] | null;
 }
 
 export interface PeerView {
@@ -76,6 +78,8 @@ export interface Observation {
   /** A leader with peers and no semi-sync replica for this long steps down (semiSyncStepDownAfterMs). */
   semiSyncStepDownAfterMs: number;
   peers: PeerView[];
+  /** False until the cluster's pods could be listed once (no configured peers): an election cannot know whom to count. */
+  membersKnown?: boolean;
   /** Set for good once the source rejected this server's history; cleared only by a new datadir. */
   diverged: string | null;
 }
@@ -182,6 +186,9 @@ export function election(o: Observation): Decision {
   const local = o.local;
   const mine = parseGtidPos(local.receivedPos);
   const state = o.lease.holder ? `lease of ${o.lease.holder} expired` : o.lease.released ? 'lease free' : 'lease gone without a release';
+  if (o.membersKnown === false) {
+    return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; the cluster's pods could not be listed yet, so its members are unknown: not a candidate` };
+  }
   const writable = o.peers.filter((p) => p.reachable && p.writable && p.name !== o.self).map((p) => p.name);
   if (writable.length > 0) {
     return { action: { kind: 'wait', blockedBy: writable }, reason: `${state}; ${writable.join(', ')} still reports a writable server, not promoting until it is read-only` };
@@ -197,8 +204,14 @@ export function election(o: Observation): Decision {
   );
   // A diverged peer replicated nothing from the holders it refused, so even with its mysqld down (re-cloning)
   // it cannot hold the only copy of an acknowledged write.
-  const unseen = others.filter((p) => !p.reachable || (!p.mysqlUp && !p.diverged)).map((p) => p.name);
+  // A pod the last leader never counted (Pending, still cloning, never attached) cannot hold a write it
+  // acknowledged: it is compared when seen, never waited for.
+  const members = o.lease.members ?? null;
   const seen = [...others.filter((p) => p.reachable && p.mysqlUp && !p.diverged), ...lastHolder];
+  // No record and not one transaction anywhere in sight: a fresh cluster, where nothing was ever acknowledged.
+  const fresh = members === null && mine.size === 0 && seen.every((p) => parseGtidPos(p.receivedPos).size === 0);
+  const mayHoldAcknowledged = (p: PeerView) => (members === null ? !fresh : members.includes(p.name));
+  const unseen = others.filter((p) => mayHoldAcknowledged(p) && (!p.reachable || (!p.mysqlUp && !p.diverged))).map((p) => p.name);
   let risk: string | null = null;
   if (unseen.length > 0) {
     if (o.policy === 'safe') {

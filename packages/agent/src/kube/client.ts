@@ -24,6 +24,11 @@ export interface LeaseRecord {
    * restarts below it lost part of its history in crash recovery, and must not promote without an election.
    */
   position: string;
+  /**
+   * The pods that may hold a write the holder acknowledged (annotation mysqlha.io/members): every pod that was
+   * up when it became the leader or replicated from it since. Null when the Lease records none.
+   */
+  members: string[] | null;
 }
 
 export interface LeaseWrite {
@@ -31,6 +36,8 @@ export interface LeaseWrite {
   releasedBy?: string;
   /** The writer's GTID position, recorded with a take, a renew or a handover. */
   position?: string;
+  /** A leader's members this term; other writes keep the record as it is. */
+  members?: string[];
 }
 
 /** A compare-and-swap lost to another writer (HTTP 409). */
@@ -43,6 +50,7 @@ export class LeaseConflict extends Error {
 
 export const RELEASED_BY = 'mysqlha.io/released-by';
 export const POSITION = 'mysqlha.io/position';
+export const MEMBERS = 'mysqlha.io/members';
 /** On a Pod: where its server stands, frozen, for an election it cannot reach every peer for. */
 export const ELECTION_POSITION = 'mysqlha.io/election-position';
 
@@ -89,7 +97,12 @@ function toRecord(lease: V1Lease): LeaseRecord {
     resourceVersion: lease.metadata?.resourceVersion ?? '',
     transitions: lease.spec?.leaseTransitions ?? 0,
     position: lease.metadata?.annotations?.[POSITION] ?? '',
+    members: parseMembers(lease.metadata?.annotations?.[MEMBERS]),
   };
+}
+
+function parseMembers(raw: string | undefined): string[] | null {
+  return raw === undefined ? null : raw.split(',').map((m) => m.trim()).filter((m) => m !== '');
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -146,6 +159,7 @@ export class Kube {
           ...(extra.releasedBy ? { [RELEASED_BY]: extra.releasedBy } : {}),
           // A release keeps the last holder's record: the election compares against it.
           ...((extra.position ?? prev?.position) ? { [POSITION]: extra.position ?? prev?.position ?? '' } : {}),
+          ...((extra.members ?? prev?.members) ? { [MEMBERS]: (extra.members ?? prev?.members ?? []).join(',') } : {}),
         },
       },
       spec: {
