@@ -153,6 +153,14 @@ describe('decide: election', () => {
     expect(written.action).toEqual({ kind: 'wait', blockedBy: ['mysql-3'] });
   });
 
+  it('waits for a last holder that took the Lease but never led (the record of members still names it)', () => {
+    const expired = { readable: true, holder: 'mysql-0', lastHolder: 'mysql-0', expired: true, released: false, position: '0-1-10' };
+    const neverLed = decide(obs({ lease: { ...expired, members: ['mysql-0', 'mysql-1', 'mysql-2'] }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
+    expect(neverLed.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+    const led = decide(obs({ lease: { ...expired, members: ['mysql-1', 'mysql-2'] }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
+    expect(led.action).toMatchObject({ kind: 'promote' });
+  });
+
   it('never elects itself alone when the pod list failed and nothing names the members', () => {
     const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [], membersKnown: false }));
     expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });

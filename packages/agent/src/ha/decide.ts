@@ -198,15 +198,18 @@ export function election(o: Observation): Decision {
   // every acknowledged write in a follower's relay log, which the follower applies even after a crash). When it
   // is back and could take the Lease itself, its binlog takes part like any other, so a restarted ex-leader that
   // is the most advanced leads again instead of being set aside.
-  const others = o.peers.filter((p) => p.name !== o.lease.lastHolder && p.name !== o.self);
+  // A leader's own record of members never names itself: a last holder the record names took the Lease but
+  // never led (it died on the way), so it may still hold acknowledged writes of the leader before it, received
+  // as a follower. It is waited for like any member.
+  const members = o.lease.members ?? null;
+  const led = !(members?.includes(o.lease.lastHolder) ?? false);
+  const others = o.peers.filter((p) => (p.name !== o.lease.lastHolder || !led) && p.name !== o.self);
   const lastHolder = o.peers.filter(
-    (p) => p.name === o.lease.lastHolder && p.name !== o.self && p.reachable && p.mysqlUp && !p.diverged && p.apiReachable && !p.sqlBroken,
+    (p) => led && p.name === o.lease.lastHolder && p.name !== o.self && p.reachable && p.mysqlUp && !p.diverged && p.apiReachable && !p.sqlBroken,
   );
   // A diverged peer replicated nothing from the holders it refused, so even with its mysqld down (re-cloning)
-  // it cannot hold the only copy of an acknowledged write.
-  // A pod the last leader never counted (Pending, still cloning, never attached) cannot hold a write it
-  // acknowledged: it is compared when seen, never waited for.
-  const members = o.lease.members ?? null;
+  // it cannot hold the only copy of an acknowledged write. A pod the last leader never counted (Pending, still
+  // cloning, never attached) cannot hold a write it acknowledged: it is compared when seen, never waited for.
   const seen = [...others.filter((p) => p.reachable && p.mysqlUp && !p.diverged), ...lastHolder];
   // No record and not one transaction anywhere in sight: a fresh cluster, where nothing was ever acknowledged.
   const fresh = members === null && mine.size === 0 && seen.every((p) => parseGtidPos(p.receivedPos).size === 0);

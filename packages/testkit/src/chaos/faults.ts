@@ -111,12 +111,14 @@ export async function inject(kind: FaultKind, x: FaultContext): Promise<Injected
       const t0 = now();
       await c.server(leader).kill9();
       const second = await c.kube.waitForNewHolder({ after: t0, not: leader }).catch(() => undefined);
-      if (second) await c.server(second).kill9();
+      // Its mysqld alone (its agent releases the Lease), or its whole pod (the Lease expires with its name on it).
+      const whole = rng.pick([false, true]);
+      if (second) await (whole ? Promise.all([c.server(second).kill9(), c.agent(second).kill9()]) : c.server(second).kill9());
       return {
         leaderFault: true,
-        detail: `kill -9 mysqld of ${leader}, then of the new holder ${second ?? '(none in 30 s)'}`,
+        detail: `kill -9 mysqld of ${leader}, then ${whole ? 'the whole pod' : 'the mysqld'} of the new holder ${second ?? '(none in 30 s)'}`,
         healAfterMs: 1000,
-        heal: restart(c, [leader, ...(second ? [second] : [])], { mysqld: true }),
+        heal: restart(c, [leader, ...(second ? [second] : [])], { mysqld: true, agent: true }),
       };
     }
     case 'delete-lease':
