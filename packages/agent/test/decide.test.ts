@@ -114,7 +114,7 @@ describe('decide: election', () => {
   });
 
   it('under available, promotes the most advanced reachable and says what it risks', () => {
-    const d = decide(obs({ policy: 'available', lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] }));
+    const d = decide(obs({ policy: 'available', lease: freeAfter('mysql-0'), peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { reachable: false })] }));
     expect(d.action).toMatchObject({ kind: 'promote', take: true });
     expect(d.reason).toMatch(/promoting without mysql-2 \(failoverPolicy available\): a write acknowledged only there would be lost/);
   });
@@ -138,7 +138,7 @@ describe('decide: election', () => {
     const recorded = { ...freeAfter('mysql-0'), members: ['mysql-1', 'mysql-2'] };
     const d = decide(obs({ lease: recorded, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false }), peer('mysql-3', { reachable: false })] }));
     expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-2'] });
-    const pending = decide(obs({ lease: { ...recorded, members: ['mysql-1'] }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] }));
+    const pending = decide(obs({ lease: { ...recorded, members: ['mysql-1'] }, peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { reachable: false })] }));
     expect(pending.action).toMatchObject({ kind: 'promote' });
     // Seen, it is compared all the same.
     const ahead = decide(obs({ lease: { ...recorded, members: ['mysql-1'] }, peers: [peer('mysql-2', { receivedPos: '0-1-11' })] }));
@@ -159,6 +159,17 @@ describe('decide: election', () => {
     expect(neverLed.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
     const led = decide(obs({ lease: { ...expired, members: ['mysql-1', 'mysql-2'] }, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
     expect(led.action).toMatchObject({ kind: 'promote' });
+  });
+
+  it('a pod that reaches no peer directly is no candidate, however advanced (a leader cut off from its followers)', () => {
+    const cutOff = decide(obs({ policy: 'available', lease: freeAfter('mysql-1'), local: up({ receivedPos: '0-1-20' }), peers: [peer('mysql-0', { reachable: false }), peer('mysql-2', { reachable: false })] }));
+    expect(cutOff.reason).toMatch(/I reach no peer directly/);
+    const published = [peer('mysql-0', { published: true }), peer('mysql-2', { published: true })];
+    expect(decide(obs({ lease: freeAfter('mysql-1'), local: up({ receivedPos: '0-1-20' }), peers: published })).reason).toMatch(/I reach no peer directly/);
+    // Its published position does not hold the followers back either.
+    const follower = decide(obs({ self: 'mysql-2', ordinal: 2, lease: freeAfter('mysql-1'), peers: [peer('mysql-0'), peer('mysql-1', { receivedPos: '0-1-20', published: true })] }));
+    expect(follower.action).toEqual({ kind: 'wait', blockedBy: [] });
+    expect(follower.reason).toMatch(/mysql-0 is as advanced and has a lower ordinal/);
   });
 
   it('never elects itself alone when the pod list failed and nothing names the members', () => {

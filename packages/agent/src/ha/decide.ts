@@ -205,7 +205,7 @@ export function election(o: Observation): Decision {
   const led = !(members?.includes(o.lease.lastHolder) ?? false);
   const others = o.peers.filter((p) => (p.name !== o.lease.lastHolder || !led) && p.name !== o.self);
   const lastHolder = o.peers.filter(
-    (p) => led && p.name === o.lease.lastHolder && p.name !== o.self && p.reachable && p.mysqlUp && !p.diverged && p.apiReachable && !p.sqlBroken,
+    (p) => led && p.name === o.lease.lastHolder && p.name !== o.self && p.reachable && !p.published && p.mysqlUp && !p.diverged && p.apiReachable && !p.sqlBroken,
   );
   // A diverged peer replicated nothing from the holders it refused, so even with its mysqld down (re-cloning)
   // it cannot hold the only copy of an acknowledged write. A pod the last leader never counted (Pending, still
@@ -224,6 +224,11 @@ export function election(o: Observation): Decision {
       };
     }
     risk = `promoting without ${unseen.join(', ')} (failoverPolicy available): a write acknowledged only there would be lost`;
+  }
+  // A pod that reaches no peer's agent directly (a leader cut off from its followers, which stepped down for want
+  // of acknowledgements) would lead a cluster whose replicas cannot reach it: no commit could be acknowledged.
+  if (o.peers.length > 0 && !o.peers.some((p) => p.name !== o.self && p.reachable && !p.published)) {
+    return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; not a candidate: I reach no peer directly, so no replica could acknowledge my writes` };
   }
   for (const p of seen) {
     const theirs = parseGtidPos(p.receivedPos);
