@@ -581,8 +581,14 @@ export class Agent {
       const holder = this.lease?.holder ?? '';
       const validHolder = this.following && holder !== '' && !this.expiryDue(performance.now());
       const r = this.local?.replication;
-      if (!validHolder && r && r.ioRunning !== 'No') await stopReceiving(this.db);
-      this.local = await observeLocal(this.db);
+      try {
+        if (!validHolder && r && r.ioRunning !== 'No') await stopReceiving(this.db);
+        this.local = await observeLocal(this.db);
+      } catch (err) {
+        // Its mysqld is down: the caller still learns that this agent answers, and that its server does not.
+        this.local = null;
+        this.localError = (err as Error).message;
+      }
       return { ok: true, status: this.status() };
     } finally {
       this.freezing = false;
