@@ -1,33 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { now, waitFor } from '@mysqlha/testkit';
-import { cutFromApi, verifyInvariants, waitHealthy } from './support/cluster.js';
+import { PEER_HEADER, PeerAuth } from '@mysqlha/agent';
+import { now } from '@mysqlha/testkit';
+import { cutFromApi, metric, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
-async function post(port: number, path: string): Promise<number> {
-  return (await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', signal: AbortSignal.timeout(15_000) })).status;
+async function post(port: number, path: string, header?: string): Promise<number> {
+  const headers = header ? { [PEER_HEADER]: header } : undefined;
+  return (await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', signal: AbortSignal.timeout(15_000), ...(headers ? { headers } : {}) })).status;
 }
 
 /**
- * Peer calls a stranger can send must not delay the fence: /wait-applied once held SET GLOBAL read_only back for
- * its whole timeout by sharing the fence's session.
+ * Only a peer holding the cluster's Secret may steer an agent's loop, and not even a peer can delay the fence:
+ * /wait-applied once held SET GLOBAL read_only back for its whole timeout by sharing the fence's session.
  */
 describe('forged peer calls, then an API partition of the leader', () => {
   const h = useCluster(14900);
 
-  it('/wait-applied is refused by the leader and runs one at a time elsewhere; the cut-off leader is read-only before anyone takes the Lease', async () => {
+  it('refuses unsigned, badly signed and stale calls', async () => {
+    const { c } = h;
+    const first = await waitHealthy(c);
+    const port = c.agent(first).httpPort;
+    const stranger = new PeerAuth(c.servers[0]!.secrets.dir, 'mysql-1');
+    const before = (await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0;
+    for (const path of ['/cycle', '/lease-renewed', '/freeze', '/wait-applied?gtid=0-1-1&timeoutMs=100']) {
+      expect(await post(port, path), `unsigned ${path}`).toBe(401);
+      const good = stranger.sign('POST', path);
+      expect(await post(port, path, good.replace(/.$/, (ch) => (ch === '0' ? '1' : '0'))), `bad signature on ${path}`).toBe(401);
+      expect(await post(port, path, stranger.sign('POST', path, Date.now() - 60_000)), `a minute-old signature on ${path}`).toBe(401);
+      expect(await post(port, path, stranger.sign('POST', '/status')), `a signature for another path used on ${path}`).toBe(401);
+    }
+    expect(((await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0) - before).toBe(16);
+  });
+
+  it('signed /wait-applied is refused by the leader and runs one at a time elsewhere; the cut-off leader is read-only before anyone takes the Lease', async () => {
     const { c } = h;
     const first = await waitHealthy(c);
     c.load.start();
     await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
     const follower = c.servers.map((s) => s.name).find((n) => n !== first)!;
+    // An insider: a call signed with the cluster key, as a compromised peer could send.
+    const peer = new PeerAuth(c.servers[0]!.secrets.dir, follower);
     const never = '0-1-999999999';
+    const signed = (port: number, path: string) => post(port, path, peer.sign('POST', path));
 
-    expect(await post(c.agent(first).httpPort, `/wait-applied?gtid=${never}&timeoutMs=10000`)).toBe(409);
-    const held = post(c.agent(follower).httpPort, `/wait-applied?gtid=${never}&timeoutMs=10000`);
+    expect(await signed(c.agent(first).httpPort, `/wait-applied?gtid=${never}&timeoutMs=10000`)).toBe(409);
+    const held = signed(c.agent(follower).httpPort, `/wait-applied?gtid=${never}&timeoutMs=10000`);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await post(c.agent(follower).httpPort, `/wait-applied?gtid=${never}&timeoutMs=10000`)).toBe(429);
-    // Forged renew notices and a storm of /cycle calls at the same time.
-    const storm = Array.from({ length: 50 }, () => post(c.agent(follower).httpPort, `/lease-renewed?holder=${first}&rv=forged`).catch(() => 0));
+    expect(await signed(c.agent(follower).httpPort, `/wait-applied?gtid=${never}&timeoutMs=10000`)).toBe(429);
+    // Signed renew notices and /cycle calls by the dozen at the same time.
+    const storm = Array.from({ length: 50 }, (_, i) => signed(c.agent(i % 2 ? follower : first).httpPort, i % 3 ? `/lease-renewed?holder=${first}&rv=forged` : '/cycle').catch(() => 0));
 
     const { readOnlyAt, takenAt } = await cutFromApi(c, first);
     expect(readOnlyAt, 'the old leader was read-only before the new one took the Lease').toBeLessThan(takenAt);

@@ -5,3 +5,5 @@ export { divergence, formatGtidPos, gtidAtLeast, gtidEqual, mergeGtidPos, parseG
 export { decide, type Action, type Decision, type Observation, type PeerView, type LeaseView, type LocalView } from './ha/decide.js';
 export type { AgentStatus } from './ha/status.js';
 export { peerAddress } from './ha/peers.js';
+export { PeerAuth, PEER_HEADER } from './ha/peer-auth.js';
+export { Kube, type KubeOptions } from './kube/client.js';

@@ -23,6 +23,7 @@ import { readSecret } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
 import { Fence } from './fence.js';
+import { PeerAuth } from './peer-auth.js';
 import { electionOpen, withPublished } from './published.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -55,6 +56,8 @@ export class Agent {
   /** A peer's /wait-applied during a handover, one at a time, never on a leader. */
   private readonly applyDb: Session;
   private readonly relayLog: RelayLogKeeper;
+  /** Signs this agent's calls to peers and checks theirs (peer-auth.ts). */
+  readonly peerAuth: PeerAuth;
   private applying = false;
   private readonly kube: Kube;
   private readonly ordinal: number;
@@ -76,6 +79,7 @@ export class Agent {
   private ackStalledSince: number | null = null;
   private ackedSeen = -1;
   private publishedKey = '';
+  private refusedLoggedAt = -Infinity;
   /** While leading: the pods that may hold a write this leader acknowledged, recorded in the Lease at each renew. */
   private termMembers: Set<string> | null = null;
   private lastRenewStart: number | null = null;
@@ -136,6 +140,7 @@ export class Agent {
     this.fencer = new Fence(target, dbTimeout);
     this.pingDb = new Session(target, dbTimeout);
     this.applyDb = new Session(target, dbTimeout);
+    this.peerAuth = new PeerAuth(s.secretsDir, s.podName);
     this.relayLog = new RelayLogKeeper({
       db: this.db,
       dataDir: s.dataDir,
@@ -237,6 +242,15 @@ export class Agent {
   }
 
   /** Runs the next cycle now (a peer released the Lease or handed it over). */
+  /** A peer call without a valid signature: counted, and logged at most every 10 s so a flood cannot fill the log. */
+  refusedPeerCall(what: string): void {
+    this.metrics.refusedPeerCalls.inc();
+    const now = performance.now();
+    if (now - this.refusedLoggedAt < 10_000) return;
+    this.refusedLoggedAt = now;
+    this.log.error(`refused an unsigned or badly signed peer call (${what})`);
+  }
+
   nudge(): void {
     // A nudge during a cycle runs the next one right after it instead of being lost.
     this.nudged = true;
@@ -358,7 +372,7 @@ export class Agent {
     if (configured.length > 0) return configured.filter((p) => p !== this.s.podName);
     if (performance.now() - this.peersListedAt > 10_000) {
       try {
-        const listed = await this.kube.listPods(`app.kubernetes.io/instance=${this.s.cluster}`);
+        const listed = await this.kube.listPods(this.s.cluster);
         // An empty list (this pod is always in it) is a broken answer, not a cluster of one.
         if (listed.length === 0) throw new Error('the API listed no pod of the cluster');
         this.peers = listed.filter((p) => p !== this.s.podName);
@@ -534,7 +548,7 @@ export class Agent {
    * unreachable, exactly as in observe().
    */
   private async freezePeers(names: readonly string[]): Promise<PeerView[]> {
-    return Promise.all(names.map(async (name) => this.peerView(name, await freezePeer(peerAddress(this.s, name), this.peerTimeoutMs))));
+    return Promise.all(names.map(async (name) => this.peerView(name, await freezePeer(peerAddress(this.s, name), this.peerTimeoutMs, this.peerAuth))));
   }
 
   /** Fresh positions of peers reachable directly; of the others, what they published for the Lease `o` saw free. */
@@ -745,7 +759,7 @@ export class Agent {
         return;
       }
       // Followers then read the Lease now, measuring its age from this renew rather than from their next read.
-      for (const p of o.peers) void announceRenew(peerAddress(this.s, p.name), this.peerTimeoutMs);
+      for (const p of o.peers) void announceRenew(peerAddress(this.s, p.name), this.peerTimeoutMs, this.peerAuth);
     }
     if (!this.leading || !this.local) return;
     this.watchSemiSync(this.local);
@@ -859,7 +873,7 @@ export class Agent {
    * waiting at most one loop interval (the next cycles keep checking).
    */
   private async semiSyncOnceAttached(o: Observation): Promise<void> {
-    await Promise.all(o.peers.map((p) => nudge(peerAddress(this.s, p.name), this.peerTimeoutMs)));
+    await Promise.all(o.peers.map((p) => nudge(peerAddress(this.s, p.name), this.peerTimeoutMs, this.peerAuth)));
     const until = performance.now() + this.s.loopIntervalMs;
     for (;;) {
       this.local = await observeLocal(this.db);
@@ -895,7 +909,7 @@ export class Agent {
     if (release && (fenced || gone) && this.lease && this.lease.holder === this.s.podName) {
       try {
         this.lease = await this.kube.writeLease(this.lease, '', { releasedBy });
-        await Promise.all((await this.peerNames()).map((p) => nudge(peerAddress(this.s, p), this.peerTimeoutMs)));
+        await Promise.all((await this.peerNames()).map((p) => nudge(peerAddress(this.s, p), this.peerTimeoutMs, this.peerAuth)));
       } catch (err) {
         this.log.error(`lease release failed (it will expire): ${(err as Error).message}`);
       }
@@ -984,7 +998,7 @@ export class Agent {
     const [row] = await this.db.query<{ pos: string }[]>('SELECT @@global.gtid_binlog_pos AS pos');
     const position = String(row?.pos ?? '');
     const addr = peerAddress(this.s, target.name);
-    const applied = await waitPeerApplied(addr, position, Math.max(100, Math.round(deadline - performance.now())));
+    const applied = await waitPeerApplied(addr, position, Math.max(100, Math.round(deadline - performance.now())), this.peerAuth);
     // Still the holder: the next cycle renews the Lease by CAS before making this server writable again,
     // so a rollback never outlives the renew deadline.
     const undo = async (why: string): Promise<never> => {
@@ -1004,7 +1018,7 @@ export class Agent {
     await replicateFrom(this.db, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }).catch((err: Error) =>
       this.log.error(`could not replicate from ${target.name} yet (the next cycle retries): ${err.message}`),
     );
-    await nudge(addr, this.peerTimeoutMs);
+    await nudge(addr, this.peerTimeoutMs, this.peerAuth);
     const readOnlyMs = Math.round(performance.now() - t0);
     this.setDecision(`handed the lease to ${target.name}; following it`);
     this.emit('Normal', 'SwitchoverCompleted', `${target.name} now holds the lease (${readOnlyMs} ms read-only here)`);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { requestText } from '../http/request.js';
 import { Kube } from '../kube/client.js';
 import type { AgentSettings, PeerAddress } from '../settings/settings.js';
+import { PEER_HEADER, type PeerAuth } from './peer-auth.js';
 import type { AgentStatus } from './status.js';
 
 /** Where a pod's mysqld and agent listen: from peerAddresses, else the headless Service's DNS name. */
@@ -14,8 +15,9 @@ export function peerAddress(s: AgentSettings, pod: string): PeerAddress {
 // Peers are asked every few cycles during elections and handovers: keep their connections open.
 const keepAlive = new http.Agent({ keepAlive: true });
 
-async function call(addr: PeerAddress, method: 'GET' | 'POST', path: string, timeoutMs: number): Promise<{ ok: boolean; body: string }> {
-  const { code, body } = await requestText({ host: addr.host, port: addr.httpPort, method, path, agent: keepAlive }, timeoutMs);
+async function call(addr: PeerAddress, method: 'GET' | 'POST', path: string, timeoutMs: number, auth?: PeerAuth): Promise<{ ok: boolean; body: string }> {
+  const headers = auth ? { [PEER_HEADER]: auth.sign(method, path) } : {};
+  const { code, body } = await requestText({ host: addr.host, port: addr.httpPort, method, path, agent: keepAlive, headers }, timeoutMs);
   return { ok: code >= 200 && code < 300, body };
 }
 
@@ -29,27 +31,27 @@ export async function fetchStatus(addr: PeerAddress, timeoutMs: number): Promise
 }
 
 /** Asks a peer's agent to run its loop now instead of at its next tick. */
-export async function nudge(addr: PeerAddress, timeoutMs: number): Promise<void> {
+export async function nudge(addr: PeerAddress, timeoutMs: number, auth: PeerAuth): Promise<void> {
   try {
-    await call(addr, 'POST', '/cycle', timeoutMs);
+    await call(addr, 'POST', '/cycle', timeoutMs, auth);
   } catch {
     // a nudge only saves time; the peer's own loop gets there anyway
   }
 }
 
 /** Prompts a follower to read the Lease now: the holder just renewed it. */
-export async function announceRenew(addr: PeerAddress, timeoutMs: number): Promise<void> {
+export async function announceRenew(addr: PeerAddress, timeoutMs: number, auth: PeerAuth): Promise<void> {
   try {
-    await call(addr, 'POST', '/lease-renewed', timeoutMs);
+    await call(addr, 'POST', '/lease-renewed', timeoutMs, auth);
   } catch {
     // a follower that misses it reads the Lease itself; it only measures the Lease's age from later
   }
 }
 
 /** Asks a follower to stop receiving and report its position now; null when it refuses or does not answer. */
-export async function freezePeer(addr: PeerAddress, timeoutMs: number): Promise<AgentStatus | null> {
+export async function freezePeer(addr: PeerAddress, timeoutMs: number, auth: PeerAuth): Promise<AgentStatus | null> {
   try {
-    const res = await call(addr, 'POST', '/freeze', timeoutMs);
+    const res = await call(addr, 'POST', '/freeze', timeoutMs, auth);
     return res.ok ? (JSON.parse(res.body) as AgentStatus) : null;
   } catch {
     return null;
@@ -57,9 +59,9 @@ export async function freezePeer(addr: PeerAddress, timeoutMs: number): Promise<
 }
 
 /** Asks a peer to wait until its server has applied `gtid`; true once it has. */
-export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs: number): Promise<boolean> {
+export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs: number, auth: PeerAuth): Promise<boolean> {
   try {
-    const res = await call(addr, 'POST', `/wait-applied?gtid=${encodeURIComponent(gtid)}&timeoutMs=${timeoutMs}`, timeoutMs + 1000);
+    const res = await call(addr, 'POST', `/wait-applied?gtid=${encodeURIComponent(gtid)}&timeoutMs=${timeoutMs}`, timeoutMs + 1000, auth);
     return res.ok;
   } catch {
     return false;
@@ -79,5 +81,5 @@ export async function listPeers(s: AgentSettings): Promise<string[]> {
     kubeTokenFile: s.kubeTokenFile,
     podName: s.podName,
   });
-  return (await kube.listPods(`app.kubernetes.io/instance=${s.cluster}`)).filter((p) => p !== s.podName);
+  return (await kube.listPods(s.cluster)).filter((p) => p !== s.podName);
 }

@@ -1,6 +1,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Agent } from '../ha/agent.js';
+import { PEER_HEADER } from '../ha/peer-auth.js';
 
 function send(res: ServerResponse, code: number, body: unknown, type = 'application/json'): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2) + '\n';
@@ -25,6 +26,14 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://agent');
     const route = `${req.method} ${url.pathname}`;
+    if (req.method === 'POST') {
+      // Only a peer holding the cluster's Secret may steer this agent's loop.
+      const auth = agent.peerAuth.verify(req.headers[PEER_HEADER], req.method, req.url ?? '/');
+      if (!auth.ok) {
+        agent.refusedPeerCall(`${route}: ${auth.reason}`);
+        return send(res, 401, { error: 'peer calls must be signed with the cluster key' });
+      }
+    }
     switch (route) {
       case 'GET /healthz': {
         const live = agent.liveness();

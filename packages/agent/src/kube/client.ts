@@ -217,9 +217,18 @@ export class Kube {
     }
   }
 
-  async listPods(selector: string): Promise<string[]> {
+  /**
+   * The cluster's pods: the StatefulSet's full selector, and only pods that StatefulSet controls. A pod that merely
+   * carries the labels (anyone who may create pods can add them) is no member: it would get the clone token and
+   * could hold up elections.
+   */
+  async listPods(cluster: string): Promise<string[]> {
+    const selector = `app.kubernetes.io/name=mysqlha,app.kubernetes.io/instance=${cluster}`;
     const list = await this.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: selector }, this.opts);
-    return list.items.map((p) => p.metadata?.name ?? '').filter((n) => n !== '');
+    return list.items
+      .filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'StatefulSet' && o.apiVersion === 'apps/v1' && o.name === cluster && o.controller === true))
+      .map((p) => p.metadata?.name ?? '')
+      .filter((n) => n !== '');
   }
 
   async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {

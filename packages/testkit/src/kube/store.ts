@@ -49,6 +49,8 @@ export class ApiStore {
             'statefulset.kubernetes.io/pod-name': name,
             ...(ordinal !== undefined ? { 'apps.kubernetes.io/pod-index': ordinal } : {}),
           },
+          // As the StatefulSet controller sets it: the agent counts only pods its StatefulSet controls.
+          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: name.replace(/-\d+$/, ''), uid: 'statefulset', controller: true, blockOwnerDeletion: true }],
         },
         spec: { containers: [{ name: 'mysql', image: 'mysqlha/mysql' }, { name: 'agent', image: 'mysqlha/agent' }] },
         status: { phase: 'Running', podIP: '127.0.0.1', hostIP: '127.0.0.1' },
