@@ -68,9 +68,11 @@ describe('synth', () => {
     for (const selector of selectors) for (const [key, value] of Object.entries(selector!)) expect(podLabels[key]).toBe(value);
   });
 
-  it('grants the agent exactly AGENT_RBAC_RULES, bound to its ServiceAccount', () => {
+  it('grants the agent exactly AGENT_RBAC_RULES, on its own Lease and pods where RBAC can name them, bound to its ServiceAccount', () => {
     const rules = one('Role').rules!.map((rule) => ({ apiGroup: rule.apiGroups![0], resource: rule.resources![0], verbs: rule.verbs }));
-    expect(rules).toEqual(AGENT_RBAC_RULES);
+    expect(rules).toEqual(AGENT_RBAC_RULES.map(({ apiGroup, resource, verbs }) => ({ apiGroup, resource, verbs })));
+    const names = one('Role').rules!.map((rule) => rule.resourceNames);
+    expect(names).toEqual([[...Array(9).keys()].map((i) => `mysql-${i}`), undefined, ['mysql-leader'], undefined, undefined]);
     expect(one('Role').rules!.every((rule) => rule.apiGroups!.length === 1 && rule.resources!.length === 1)).toBe(true);
     expect(one('RoleBinding').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'mysql-agent' });
     expect(one('RoleBinding').subjects).toEqual([{ kind: 'ServiceAccount', name: 'mysql-agent', namespace: 'mysqlha' }]);

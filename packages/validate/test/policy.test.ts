@@ -10,9 +10,10 @@ describe('policies', () => {
     ]);
   });
 
-  it('configmap-refs: missing keys (volume items, configMapKeyRef) and missing ConfigMaps; optional refs are fine', async () => {
+  it('configmap-refs: missing keys (volume items, configMapKeyRef) and missing ConfigMaps; optional refs and the cluster CA are fine', async () => {
     expect(where(await errorsOf('policy/configmap-refs.yaml'))).toEqual([
       'configmap-refs Deployment/app spec.template.spec.volumes[0].configMap.items[1].key',
+      'configmap-refs Deployment/app spec.template.spec.volumes[1].projected.sources[1].configMap.items[0].key',
       'configmap-refs Deployment/app spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.key',
       'configmap-refs Deployment/app spec.template.spec.containers[0].envFrom[0].configMapRef.name',
     ]);
@@ -64,13 +65,20 @@ describe('policies', () => {
     ]);
   });
 
-  it('rbac: the Role grants exactly what the agent calls (AGENT_RBAC_RULES)', async () => {
+  it('rbac: the Role grants exactly what the agent calls (AGENT_RBAC_RULES), named calls only on named objects', async () => {
     expect(where(await errorsOf('policy/rbac.yaml'))).toEqual([
       'rbac Role/agent rules[0].verbs',
+      'rbac Role/agent rules[0].resourceNames',
       'rbac Role/agent rules[1].verbs',
       'rbac Role/agent rules[2].verbs',
       'rbac Role/agent rules',
     ]);
+  });
+
+  it('rbac: a Role limited by resourceNames must still name every pod of its StatefulSet', async () => {
+    const errors = await errorsOf('policy/rbac-names.yaml');
+    expect(where(errors)).toEqual(['rbac Role/agent rules']);
+    expect(errors[0]?.message).toMatch(/does not grant get, patch on pods \(db-0, db-1, db-2, db-3\)/);
   });
 
   describe('storage-mode', () => {

@@ -26,7 +26,11 @@ export const VOLUMES = {
   logs: 'logs',
   tmp: 'tmp',
   secrets: 'credentials',
+  apiAccess: 'kube-api-access',
 } as const;
+
+/** Where client libraries look for the ServiceAccount token, its CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 const mount = (name: string, mountPath: string, readOnly = false): IVolumeMount =>
   readOnly ? { name, mountPath, readOnly } : { name, mountPath };
@@ -65,6 +69,8 @@ function agentContainer(spec: ClusterSpec, name: 'init' | 'clone' | 'agent', com
       mount(VOLUMES.data, POD_PATHS.dataVolume),
       mount(VOLUMES.secrets, POD_PATHS.secretsDir, true),
       mount(VOLUMES.tmp, POD_PATHS.tmpDir),
+      // Only the agent image's containers call the API: the token is mounted here and nowhere else.
+      mount(VOLUMES.apiAccess, SERVICE_ACCOUNT_DIR, true),
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { AGENT_RBAC_RULES, clusterNames, type ClusterSpec } from '@mysqlha/config';
+import { AGENT_RBAC_RULES, agentResourceNames, clusterNames, type ClusterSpec } from '@mysqlha/config';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -14,13 +14,19 @@ export function serviceAccount(spec: ClusterSpec): Named<IServiceAccount> {
   };
 }
 
-/** Exactly the calls the agent makes, in its own namespace. */
+/** Exactly the calls the agent makes, in its own namespace, on its own Lease and pods wherever RBAC can say so. */
 export function role(spec: ClusterSpec): Named<IRole> {
+  const names = agentResourceNames(spec);
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
     metadata: objectMeta(spec, clusterNames(spec).serviceAccount),
-    rules: AGENT_RBAC_RULES.map((rule) => ({ apiGroups: [rule.apiGroup], resources: [rule.resource], verbs: [...rule.verbs] })),
+    rules: AGENT_RBAC_RULES.map((rule) => ({
+      apiGroups: [rule.apiGroup],
+      resources: [rule.resource],
+      ...(rule.named ? { resourceNames: names[rule.named] } : {}),
+      verbs: [...rule.verbs],
+    })),
   };
 }
 

@@ -27,6 +27,19 @@ function volumes(spec: ClusterSpec): IVolume[] {
     { name: VOLUMES.config, configMap: { name: clusterNames(spec).configMap } },
     { name: VOLUMES.secrets, secret: { secretName: spec.secretName, defaultMode: 0o440 } },
     { name: VOLUMES.run, emptyDir: {} },
+    // What the kubelet would mount everywhere by default: a bound, expiring, auto-rotated token, the cluster CA
+    // and the namespace.
+    {
+      name: VOLUMES.apiAccess,
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    },
     { name: VOLUMES.logs, emptyDir: {} },
     { name: VOLUMES.tmp, emptyDir: {} },
   ];
@@ -52,6 +65,8 @@ export function statefulSet(spec: ClusterSpec): IStatefulSet & { metadata: { nam
         metadata: { labels: commonLabels(spec), annotations: { [CONFIG_HASH_ANNOTATION]: configHash(spec) } },
         spec: {
           serviceAccountName: names.serviceAccount,
+          // mariadbd and the slow log never call the API; the agent's containers mount the token themselves.
+          automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: terminationGracePeriodSeconds(spec),
           securityContext: {
