@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { trackCloser } from '../process/registry.js';
@@ -33,6 +33,7 @@ export class PodNetwork {
   static async create(): Promise<PodNetwork> {
     if (process.getuid?.() !== 0) throw new Error('PodNetwork: pod-to-pod partitions need root (iptables rules and a cgroup per pod)');
     const root = await cgroup2Root();
+    await removeStale(root);
     const dir = `mysqlha-${process.pid}`;
     mkdirSync(join(root, dir), { recursive: true });
     const net = new PodNetwork(root, dir);
@@ -132,6 +133,42 @@ export class PodNetwork {
     const p = this.#pods.get(name);
     if (!p) throw new Error(`PodNetwork: no pod ${name} (pods: ${[...this.#pods.keys()].join(', ') || 'none'})`);
     return p;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Rules and cgroups a harness left behind when it was killed (SIGKILL runs no cleanup). */
+async function removeStale(cgroupRoot: string): Promise<void> {
+  for (const table of ['filter', 'mangle']) {
+    const { stdout } = await run('iptables', ['-w', '-t', table, '-S']);
+    const chains = new Set([...stdout.matchAll(/^-N (MYSQLHA(\d+)-(?:CUT|MARK))$/gm)].filter((m) => !alive(Number(m[2]))).map((m) => m[1]!));
+    for (const chain of chains) {
+      await iptables('-t', table, '-D', 'OUTPUT', '-o', 'lo', '-j', chain).catch(() => undefined);
+      await iptables('-t', table, '-F', chain).catch(() => undefined);
+      await iptables('-t', table, '-X', chain).catch(() => undefined);
+    }
+  }
+  for (const dir of readdirSync(cgroupRoot).filter((d) => /^mysqlha-\d+$/.test(d) && !alive(Number(d.slice(8))))) {
+    for (const pod of readdirSync(join(cgroupRoot, dir), { withFileTypes: true }).filter((e) => e.isDirectory())) {
+      try {
+        rmdirSync(join(cgroupRoot, dir, pod.name));
+      } catch {
+        // a process of it still runs
+      }
+    }
+    try {
+      rmdirSync(join(cgroupRoot, dir));
+    } catch {
+      // idem
+    }
   }
 }
 
