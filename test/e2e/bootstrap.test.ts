@@ -33,7 +33,7 @@ describe('bootstrap of 3 nodes (agents against the fake Kubernetes API)', () => 
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       await waitFor(`${a.name} ready`, async () => (await fetch(`${base}/readyz`)).status === 200, { timeoutMs: 10_000 });
     }
-    const metrics = await (await fetch(`http://127.0.0.1:${c.agent('mysql-0').httpPort}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${c.agent('mysql-0').metricsPort}/metrics`)).text();
     expect(metrics).toMatch(/^mysqlha_role\{role="leader"\} 1$/m);
     expect(metrics).toMatch(/^mysqlha_failovers_total\{kind="election"\} 1$/m);
     expect(metrics).toMatch(/^mysqlha_diverged 0$/m);

@@ -11,6 +11,7 @@ export interface AgentSettings {
   readonly mysqlPort: number;
   readonly httpPort: number;
   readonly clonePort: number;
+  readonly metricsPort: number;
   readonly loopIntervalMs: number;
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
@@ -30,6 +31,7 @@ export function agentSettings(spec: ClusterSpec): AgentSettings {
     mysqlPort: spec.ports.mysql,
     httpPort: spec.ports.agent,
     clonePort: spec.ports.clone,
+    metricsPort: spec.ports.metrics,
     loopIntervalMs: spec.ha.loopIntervalMs,
     leaseDurationMs: spec.ha.leaseDurationMs,
     renewDeadlineMs: spec.ha.renewDeadlineMs,

@@ -12,6 +12,7 @@ describe('agentSettings', () => {
       mysqlPort: 3306,
       httpPort: 8080,
       clonePort: 8081,
+      metricsPort: 9104,
       loopIntervalMs: 500,
       leaseDurationMs: 4000,
       renewDeadlineMs: 2500,

@@ -141,6 +141,7 @@ describe('synth', () => {
     expect(byName.agent!.ports).toEqual([
       { name: 'agent', containerPort: 8080, protocol: 'TCP' },
       { name: 'clone', containerPort: 8081, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9104, protocol: 'TCP' },
     ]);
     expect(byName.mysql!.lifecycle!.preStop!.exec!.command).toEqual(['/usr/local/bin/mysqlha-prestop']);
 

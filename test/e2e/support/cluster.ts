@@ -70,7 +70,7 @@ export async function verifyInvariants(c: Cluster, except: string[] = [], also: 
 
 /** The value of one unlabelled metric on an agent's /metrics. */
 export async function metric(a: AgentProcess, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${a.metricsPort}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { donorTls, Recloner, startCloneDonor } from '../clone/index.js';
 import { Agent } from '../ha/agent.js';
 import { consoleLogger } from '../ha/log.js';
-import { startAdminSocket, startHttp } from '../http/server.js';
+import { startAdminSocket, startHttp, startMetricsHttp } from '../http/server.js';
 import { loadSettings, serverConfigTemplate } from '../settings/settings.js';
 import { cloneCandidates } from './clone.js';
 
@@ -24,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = consoleLogger(settings.podName);
   const agent = new Agent(settings, log);
   const http = await startHttp(agent, settings.httpPort, '0.0.0.0');
+  const metricsHttp = await startMetricsHttp(agent, settings.metricsPort, '0.0.0.0');
   const admin = await startAdminSocket(agent, join(settings.runDir, 'agent.sock'));
   const podConfig = join(settings.runDir, 'my.cnf');
   const donor = await startCloneDonor({
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   agent.onRefuse = (reason, foreign) => recloner.refused(reason, foreign);
   await recloner.resume();
   log.info(
-    `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, lease ${settings.namespace}/${settings.leaseName}, ` +
+    `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, metrics :${settings.metricsPort}, lease ${settings.namespace}/${settings.leaseName}, ` +
       `loop ${settings.loopIntervalMs} ms, renew deadline ${settings.renewDeadlineMs} ms, lease ${settings.leaseDurationMs} ms, policy ${settings.failoverPolicy}`,
   );
   agent.start();
@@ -75,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
       await agent.stop();
       await donor.close();
       http.close();
+      metricsHttp.close();
       admin.close();
       resolve(0);
     };

@@ -51,8 +51,16 @@ export class Session {
       const t = this.target();
       this.connecting = mysql
         .createConnection({ host: t.host, port: t.port, user: t.user, password: t.password, connectTimeout: this.timeoutMs, supportBigNumbers: true, bigNumberStrings: true })
-        .then((c) => {
+        .then(async (c) => {
           c.on('error', () => this.drop(c));
+          // Statements of this session may carry credentials (CHANGE MASTER ... MASTER_PASSWORD): kept out of the
+          // general log and the slow log, whatever their global settings.
+          try {
+            await c.query({ sql: 'SET SESSION sql_log_off = ON, long_query_time = 31536000', timeout: this.timeoutMs });
+          } catch (err) {
+            c.destroy();
+            throw err;
+          }
           this.conn = c;
           return c;
         })

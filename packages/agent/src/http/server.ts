@@ -43,12 +43,6 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
         return agent.ready() ? send(res, 200, 'ready\n', 'text/plain') : send(res, 503, `not ready: ${agent.status().decision}\n`, 'text/plain');
       case 'GET /status':
         return send(res, 200, agent.status());
-      case 'GET /metrics':
-        agent.metrics.registry.metrics().then(
-          (text) => send(res, 200, text, agent.metrics.registry.contentType),
-          (err: Error) => send(res, 500, err.message, 'text/plain'),
-        );
-        return;
       case 'POST /cycle':
         agent.nudge();
         return send(res, 202, { nudged: true });
@@ -77,6 +71,19 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
       default:
         return send(res, 404, { error: `no route ${route}` });
     }
+  });
+  return listen(server, port, host);
+}
+
+/** The metrics port: `GET /metrics` and nothing else, so that what monitoring may reach cannot steer the agent. */
+export function startMetricsHttp(agent: Agent, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://agent');
+    if (req.method !== 'GET' || url.pathname !== '/metrics') return send(res, 404, { error: `no route ${req.method} ${url.pathname} (this port serves GET /metrics)` });
+    agent.metrics.registry.metrics().then(
+      (text) => send(res, 200, text, agent.metrics.registry.contentType),
+      (err: Error) => send(res, 500, err.message, 'text/plain'),
+    );
   });
   return listen(server, port, host);
 }

@@ -20,6 +20,8 @@ export interface AgentSettings {
   mysqlPort: number;
   httpPort: number;
   clonePort: number;
+  /** Prometheus metrics only, apart from the control port. */
+  metricsPort: number;
   loopIntervalMs: number;
   leaseDurationMs: number;
   renewDeadlineMs: number;
@@ -70,6 +72,7 @@ const KEYS: Record<Exclude<keyof AgentSettings, 'configFile' | 'podName' | 'name
   mysqlPort: { kind: 'port', default: 3306 },
   httpPort: { kind: 'port', default: 8080 },
   clonePort: { kind: 'port', default: 8081 },
+  metricsPort: { kind: 'port', default: 9104 },
   loopIntervalMs: { kind: 'positiveInt', default: 500 },
   leaseDurationMs: { kind: 'positiveInt', default: 4000 },
   renewDeadlineMs: { kind: 'positiveInt', default: 2500 },

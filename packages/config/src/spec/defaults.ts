@@ -47,7 +47,7 @@ export function defaultClusterSpec(name = 'mysql'): ClusterSpec {
     },
     services: { headless: name, leader: `${name}-leader`, follower: `${name}-follower` },
     secretName: `${name}-credentials`,
-    ports: { mysql: 3306, agent: 8080, clone: 8081 },
+    ports: { mysql: 3306, agent: 8080, clone: 8081, metrics: 9104 },
   };
 }
 

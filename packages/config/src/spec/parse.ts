@@ -131,9 +131,10 @@ function crossCheck(spec: ClusterSpec, issues: SpecIssue[]): void {
   }
 
   if (valid('ports')) {
-    const { mysql, agent, clone } = spec.ports;
+    const { mysql, agent, clone, metrics } = spec.ports;
     if (agent === mysql) add('ports.agent', `expected a port other than ports.mysql, got ${agent}`);
     if (clone === mysql || clone === agent) add('ports.clone', `expected a port other than ports.mysql and ports.agent, got ${clone}`);
+    if ([mysql, agent, clone].includes(metrics)) add('ports.metrics', `expected a port other than ports.mysql, ports.agent and ports.clone, got ${metrics}`);
   }
 
   if (valid('services')) {

@@ -65,10 +65,12 @@ export interface ServiceNames {
 
 export interface Ports {
   readonly mysql: number;
-  /** The agent's HTTP server: probes, status, metrics. */
+  /** The agent's HTTP server: probes, status, and the calls peers make. */
   readonly agent: number;
   /** The clone donor, which streams a hot backup to a peer. */
   readonly clone: number;
+  /** The agent's Prometheus metrics, on a port of their own so that monitoring reaches nothing else. */
+  readonly metrics: number;
 }
 
 export interface ClusterSpec {

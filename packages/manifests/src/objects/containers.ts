@@ -107,6 +107,7 @@ function runningAgent(spec: ClusterSpec): IContainer {
     ports: [
       { name: 'agent', containerPort: spec.ports.agent, protocol: 'TCP' },
       { name: 'clone', containerPort: spec.ports.clone, protocol: 'TCP' },
+      { name: 'metrics', containerPort: spec.ports.metrics, protocol: 'TCP' },
     ],
     // Readiness routes traffic: a stale leader or a lagging follower drops out within seconds, yet one
     // slow answer under load does not take the leader out of its Service.

@@ -12,6 +12,7 @@ export interface PeerAddress {
 export interface AgentPorts {
   httpPort: number;
   clonePort: number;
+  metricsPort: number;
 }
 
 /**
@@ -34,6 +35,7 @@ export function agentConfig(options: {
     mysqlPort: server.port,
     httpPort: ports.httpPort,
     clonePort: ports.clonePort,
+    metricsPort: ports.metricsPort,
     dataDir: server.dataDir,
     runDir,
     secretsDir: server.secrets.dir,

@@ -20,6 +20,7 @@ export interface AgentProcessOptions {
   logFile: string;
   httpPort: number;
   clonePort: number;
+  metricsPort: number;
 }
 
 export interface CliResult {
@@ -33,6 +34,7 @@ export class AgentProcess {
   readonly name: string;
   readonly httpPort: number;
   readonly clonePort: number;
+  readonly metricsPort: number;
   readonly configFile: string;
   readonly runDir: string;
   readonly logFile: string;
@@ -44,6 +46,7 @@ export class AgentProcess {
     this.name = options.name;
     this.httpPort = options.httpPort;
     this.clonePort = options.clonePort;
+    this.metricsPort = options.metricsPort;
     this.configFile = options.configFile;
     this.runDir = options.runDir;
     this.logFile = options.logFile;
@@ -73,7 +76,7 @@ export class AgentProcess {
   /** Starts `agent run` (output appended to logFile) and resolves once its HTTP server answers /status. */
   async start(): Promise<void> {
     if (this.isRunning()) throw new Error(`agent ${this.name}: already running (pid ${this.#child?.pid})`);
-    for (const port of [this.httpPort, this.clonePort]) {
+    for (const port of [this.httpPort, this.clonePort, this.metricsPort]) {
       if (!(await portIsFree(port))) throw new Error(`agent ${this.name}: port ${port} on 127.0.0.1 is already in use by another process`);
     }
     const log = openSync(this.logFile, 'a');

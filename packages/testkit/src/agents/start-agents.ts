@@ -23,6 +23,8 @@ export interface StartAgentsOptions {
   httpPortBase?: number;
   /** mysql-N's clone donor listens on clonePortBase+N; default the port of the first server + 20. */
   clonePortBase?: number;
+  /** mysql-N's agent serves metrics on metricsPortBase+N; default the port of the first server + 33. */
+  metricsPortBase?: number;
   spec?: ClusterSpec;
   /** Parent dir for the agents' run dirs, configs and logs; default a mkdtemp dir removed by stopAll. */
   dir?: string;
@@ -42,6 +44,8 @@ export async function startAgents(options: StartAgentsOptions): Promise<AgentPro
   if (!first) throw new Error('startAgents: servers is empty');
   const httpPortBase = options.httpPortBase ?? first.port + 10;
   const clonePortBase = options.clonePortBase ?? first.port + 20;
+  const metricsPortBase = options.metricsPortBase ?? first.port + 33;
+  checkPortRange('startAgents metricsPortBase', metricsPortBase, servers.length);
   checkPortRange('startAgents httpPortBase', httpPortBase, servers.length);
   checkPortRange('startAgents clonePortBase', clonePortBase, servers.length);
   const agentBin = options.agentBin ?? join(repoRoot(), 'packages/agent/dist/cli.js');
@@ -49,16 +53,16 @@ export async function startAgents(options: StartAgentsOptions): Promise<AgentPro
   const root = options.dir ?? mkdtempSync(join(tmpdir(), 'mysqlha-agents-'));
   if (!options.dir) trackTempDir(root);
 
-  const ports = servers.map((server, index) => ({ httpPort: httpPortBase + index, clonePort: clonePortBase + index, server }));
+  const ports = servers.map((server, index) => ({ httpPort: httpPortBase + index, clonePort: clonePortBase + index, metricsPort: metricsPortBase + index, server }));
   const peers: Record<string, PeerAddress> = Object.fromEntries(
     ports.map(({ server, httpPort, clonePort }) => [server.name, { host: '127.0.0.1', mysqlPort: server.port, httpPort, clonePort }]),
   );
-  const agents = ports.map(({ server, httpPort, clonePort }) => {
+  const agents = ports.map(({ server, httpPort, clonePort, metricsPort }) => {
     const dir = join(root, server.name);
     const runDir = join(dir, 'run');
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
     const configFile = join(dir, 'agent.yaml');
-    const config = agentConfig({ server, ports: { httpPort, clonePort }, runDir, kube, peers, ...(options.spec ? { spec: options.spec } : {}), ...(options.settings ? { settings: options.settings } : {}) });
+    const config = agentConfig({ server, ports: { httpPort, clonePort, metricsPort }, runDir, kube, peers, ...(options.spec ? { spec: options.spec } : {}), ...(options.settings ? { settings: options.settings } : {}) });
     writeFileSync(configFile, stringify(config));
     // The ConfigMap puts my.cnf next to agent.yaml; here it is the server's own file, with this host's paths.
     copyFileSync(server.configFile, join(dir, 'my.cnf'));
@@ -72,6 +76,7 @@ export async function startAgents(options: StartAgentsOptions): Promise<AgentPro
       logFile: join(dir, 'agent.log'),
       httpPort,
       clonePort,
+      metricsPort,
     });
     agent.spawnWrap = options.wrap?.(server.name);
     return agent;
