@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
-import { POD_PATHS } from '@mysqlha/config';
+import { accountsSql, INSTALL_DB_ARGS, POD_PATHS } from '@mysqlha/config';
 import { readRecloneMarker, recloneMarkerPath } from '../clone/index.js';
 import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
 import { readSecret } from '../settings/secrets.js';
@@ -24,23 +24,6 @@ Prepares this pod's server before mysqld starts:
 
 /** The optional ConfigMap key an overlay adds to tune the server for its environment. */
 export const SERVER_OVERRIDES = 'server-overrides.cnf';
-
-function quote(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-}
-
-/** The accounts of docs/runtime.md ("Credentials"). */
-export function accountsSql(rootPassword: string, replicationPassword: string): string {
-  return [
-    'FLUSH PRIVILEGES;',
-    `ALTER USER root@localhost IDENTIFIED BY ${quote(rootPassword)};`,
-    `CREATE USER root@'127.0.0.1' IDENTIFIED BY ${quote(rootPassword)};`,
-    `GRANT ALL PRIVILEGES ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;`,
-    `CREATE USER repl@'%' IDENTIFIED BY ${quote(replicationPassword)};`,
-    `GRANT REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO repl@'%';`,
-    '',
-  ].join('\n');
-}
 
 /** The pod's server config: the shared template, then what differs per pod (and per host, in tests). */
 export function podServerConfig(template: string, s: AgentSettings): string {
@@ -78,7 +61,7 @@ export async function bootstrapDatadir(s: AgentSettings, configFile: string): Pr
   const sqlFile = join(s.runDir, `bootstrap-${process.pid}.sql`);
   writeFileSync(sqlFile, accountsSql(readSecret(s.secretsDir, 'root-password'), readSecret(s.secretsDir, 'replication-password')), { mode: 0o600 });
   try {
-    const args = [`--defaults-file=${configFile}`, `--datadir=${s.dataDir}`, '--skip-test-db', `--extra-file=${sqlFile}`];
+    const args = [`--defaults-file=${configFile}`, `--datadir=${s.dataDir}`, ...INSTALL_DB_ARGS, `--extra-file=${sqlFile}`];
     // mariadbd refuses to run as root unless told which account to use.
     if (process.getuid?.() === 0) args.push(`--user=${userInfo().username}`);
     await runTool('mariadb-install-db', args);

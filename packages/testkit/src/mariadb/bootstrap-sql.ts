@@ -1,3 +1,4 @@
+import { accountsSql } from '@mysqlha/config';
 import type { Secrets } from './secrets.js';
 
 /** The schema and table the write checker uses; created at bootstrap so every server starts with it. */
@@ -16,13 +17,8 @@ function quote(value: string): string {
  */
 export function bootstrapSql(secrets: Secrets): string {
   return [
-    // Bootstrap starts with grant tables unloaded; account statements need them.
-    'FLUSH PRIVILEGES;',
-    `ALTER USER root@localhost IDENTIFIED BY ${quote(secrets.rootPassword)};`,
-    `CREATE USER root@'127.0.0.1' IDENTIFIED BY ${quote(secrets.rootPassword)};`,
-    `GRANT ALL PRIVILEGES ON *.* TO root@'127.0.0.1' WITH GRANT OPTION;`,
-    `CREATE USER repl@'%' IDENTIFIED BY ${quote(secrets.replicationPassword)};`,
-    `GRANT REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO repl@'%';`,
+    // The production accounts, exactly as `agent init` creates them.
+    accountsSql(secrets.rootPassword, secrets.replicationPassword),
     `CREATE DATABASE ${CHECK_SCHEMA};`,
     `CREATE TABLE ${CHECK_SCHEMA}.${CHECK_TABLE} (id BIGINT PRIMARY KEY, payload VARCHAR(64) NOT NULL) ENGINE=InnoDB;`,
     `CREATE USER ${CHECKER_USER}@'127.0.0.1' IDENTIFIED BY ${quote(secrets.checkerPassword)};`,

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { defaultClusterSpec, serverConfig, type ClusterSpec } from '@mysqlha/config';
+import { defaultClusterSpec, INSTALL_DB_ARGS, serverConfig, type ClusterSpec } from '@mysqlha/config';
 import { trackTempDir } from '../process/registry.js';
 import { checkPortRange } from '../util/ports.js';
 import { bootstrapSql } from './bootstrap-sql.js';
@@ -59,7 +59,7 @@ async function installServer(server: MariaServer, secrets: Secrets): Promise<voi
   const initFile = join(server.dir, 'init.sql');
   writeFileSync(initFile, bootstrapSql(secrets), { mode: 0o600 });
   try {
-    await run('mariadb-install-db', [`--defaults-file=${server.configFile}`, '--skip-test-db', `--extra-file=${initFile}`]);
+    await run('mariadb-install-db', [`--defaults-file=${server.configFile}`, ...INSTALL_DB_ARGS, `--extra-file=${initFile}`]);
   } catch (error) {
     const output = error as { stdout?: string; stderr?: string };
     throw new Error(
