@@ -172,6 +172,17 @@ describe('decide: election', () => {
     expect(follower.reason).toMatch(/mysql-0 is as advanced and has a lower ordinal/);
   });
 
+  it('waits for a last holder that led when nobody in sight has what it inherited at its take', () => {
+    // mysql-0 took over at 0-1-15 (writes of the leader before it, acknowledged by mysql-0 alone), led, and died.
+    const lease = { readable: true, holder: '', lastHolder: 'mysql-0', expired: false, released: true, position: '0-2-30', members: ['mysql-1'], inherited: '0-1-15' };
+    const d = decide(obs({ lease, local: up({ receivedPos: '0-1-12' }), peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { receivedPos: '0-1-12' })] }));
+    expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+    expect(d.reason).toMatch(/mysql-0 took the Lease at 0-1-15 and nobody in sight has all of it/);
+    // Once a follower has all of it, the last holder's own tail is no reason to wait.
+    expect(decide(obs({ lease, local: up({ receivedPos: '0-2-20' }), peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { receivedPos: '0-2-19' })] })).action).toMatchObject({ kind: 'promote' });
+    expect(decide(obs({ policy: 'available', lease, local: up({ receivedPos: '0-1-12' }), peers: [peer('mysql-0', { mysqlUp: false }), peer('mysql-2', { receivedPos: '0-1-12' })] })).action).toMatchObject({ kind: 'promote' });
+  });
+
   it('never elects itself alone when the pod list failed and nothing names the members', () => {
     const d = decide(obs({ lease: freeAfter('mysql-0'), peers: [], membersKnown: false }));
     expect(d.action).toEqual({ kind: 'wait', blockedBy: [] });

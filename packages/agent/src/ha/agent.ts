@@ -18,7 +18,7 @@ import {
 } from '../db/ops.js';
 import { armDeadman, DEADMAN_PERIOD_MS, installDeadman } from '../db/deadman.js';
 import { RelayLogKeeper } from '../db/relay-log.js';
-import { Kube, LeaseConflict, type LeaseRecord } from '../kube/client.js';
+import { Kube, LeaseConflict, positionBody, type LeaseRecord } from '../kube/client.js';
 import { readSecret } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
@@ -79,6 +79,8 @@ export class Agent {
   private ackStalledSince: number | null = null;
   private ackedSeen = -1;
   private publishedKey = '';
+  private publishedVersion: string | null = null;
+  private ownPublicationRead = false;
   private refusedLoggedAt = -Infinity;
   /** While leading: the pods that may hold a write this leader acknowledged, recorded in the Lease at each renew. */
   private termMembers: Set<string> | null = null;
@@ -400,7 +402,28 @@ export class Agent {
   }
 
   private expiryDue(now: number): boolean {
-    return !this.leading && this.lease?.holder !== undefined && this.lease.holder !== '' && now - this.seenAt >= this.s.leaseDurationMs;
+    return !this.leading && this.lease?.holder !== undefined && this.lease.holder !== '' && (now - this.seenAt >= this.s.leaseDurationMs || this.knownExpired());
+  }
+
+  /**
+   * This pod published its position for the Lease version it sees now: it had seen that version expire, before a
+   * restart of this agent reset the clock. It must not count it valid again (and receive under it after peers
+   * compared with what it published).
+   */
+  private knownExpired(): boolean {
+    return this.publishedVersion !== null && this.lease !== null && this.lease.resourceVersion === this.publishedVersion;
+  }
+
+  /** Once per agent start: the Lease version this pod last published a position for, from its own Pod. */
+  private async readOwnPublication(): Promise<void> {
+    if (this.publishedVersion !== null || this.ownPublicationRead) return;
+    try {
+      const own = await this.kube.readPosition(this.s.podName);
+      this.publishedVersion = own && this.peerAuth.sealed('position', this.s.podName, positionBody(own), own.sig) ? own.lease : null;
+      this.ownPublicationRead = true;
+    } catch {
+      // retried next cycle; until then the Lease is judged by this agent's own clock alone
+    }
   }
 
   private fetchPeers(names: string[]): Promise<{ name: string; status: AgentStatus | null }[]> {
@@ -430,11 +453,12 @@ export class Agent {
     if (lease) {
       this.leaseReadable = lease.ok;
       if (lease.ok) this.noteLease(lease.l, began);
+      if (lease.ok) await this.readOwnPublication();
     }
     const now = performance.now();
     const holder = this.lease?.holder ?? '';
     const readable = lease ? lease.ok : this.leaseReadable;
-    const expired = holder !== '' && now - this.seenAt > this.s.leaseDurationMs;
+    const expired = holder !== '' && (now - this.seenAt > this.s.leaseDurationMs || this.knownExpired());
     // Free because its holder released it; a Lease deleted or emptied by hand carries no release.
     const released = holder === '' && (this.lease?.lastHolder ?? '') !== '';
 
@@ -488,7 +512,7 @@ export class Agent {
         expired: expired || (holder === '' && !released && now - this.seenAt > this.s.leaseDurationMs),
         released,
         position: this.lease?.position ?? '',
-        ...(this.lease ? { version: this.lease.resourceVersion, members: this.lease.members } : {}),
+        ...(this.lease ? { version: this.lease.resourceVersion, members: this.lease.members, inherited: this.lease.inherited } : {}),
       },
       sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
       stepDownAfterMs: this.stepDownAfterMs(),
@@ -554,7 +578,7 @@ export class Agent {
   /** Fresh positions of peers reachable directly; of the others, what they published for the Lease `o` saw free. */
   private async frozenOrPublished(names: readonly string[], o: Observation): Promise<PeerView[]> {
     const frozen = await this.freezePeers(names);
-    return o.lease.version ? withPublished(this.kube, frozen, o.lease.version, this.kubeTimeoutMs) : frozen;
+    return o.lease.version ? withPublished(this.kube, this.peerAuth, frozen, o.lease.version, this.kubeTimeoutMs) : frozen;
   }
 
   /**
@@ -570,11 +594,13 @@ export class Agent {
       }
       const local = this.local;
       if (!local) return;
-      const record = { lease: o.lease.version, pos: local.receivedPos, readOnly: local.readOnly, sqlBroken: sqlBroken(local), diverged: this.diverged !== null };
-      const key = JSON.stringify(record);
+      const fields = { lease: o.lease.version, pos: local.receivedPos, readOnly: local.readOnly, sqlBroken: sqlBroken(local), diverged: this.diverged !== null };
+      const key = positionBody(fields);
       if (key === this.publishedKey) return;
+      const record = { ...fields, sig: this.peerAuth.seal('position', this.s.podName, key) };
       await this.kube.publishPosition(record);
       this.publishedKey = key;
+      this.publishedVersion = record.lease;
     } catch (err) {
       this.log.error(`could not publish this server's position for the election: ${(err as Error).message}`);
     }
@@ -597,6 +623,9 @@ export class Agent {
       const r = this.local?.replication;
       try {
         if (!validHolder && r && r.ioRunning !== 'No') await stopReceiving(this.db);
+        // After a restart the relay log's tail counts only once applied: until then the server counts as down.
+        const replayed = await this.replayRelayLog();
+        if (replayed.failed) throw new Error(replayed.failed);
         this.local = await observeLocal(this.db);
       } catch (err) {
         // Its mysqld is down: the caller still learns that this agent answers, and that its server does not.
@@ -618,7 +647,7 @@ export class Agent {
     }
     let o = await this.observe();
     if (await this.detachFromFormerLeader(o)) o = await this.observe();
-    if (electionOpen(o)) o = { ...o, peers: await withPublished(this.kube, o.peers, o.lease.version!, this.kubeTimeoutMs) };
+    if (electionOpen(o)) o = { ...o, peers: await withPublished(this.kube, this.peerAuth, o.peers, o.lease.version!, this.kubeTimeoutMs) };
     const d = decide(o);
     this.setDecision(d.reason);
     this.waitingFor = d.action.kind === 'wait' ? d.action.blockedBy : [];
@@ -630,7 +659,8 @@ export class Agent {
       const e = err instanceof MysqlDown ? err.message : (err as Error).message;
       this.setDecision(`${d.reason}; failed: ${e}`);
     }
-    if (d.action.kind === 'wait' && electionOpen(o)) await this.publishPosition(o);
+    // A diverged pod publishes too: peers that cannot reach it learn it holds nothing they must wait for.
+    if ((d.action.kind === 'wait' || d.action.kind === 'refuse') && electionOpen(o)) await this.publishPosition(o);
     this.metrics.diverged.set(this.diverged || this.refusal ? 1 : 0);
     const lag = this.local?.replication?.secondsBehind;
     this.metrics.lag.set(lag === null || lag === undefined ? -1 : lag);

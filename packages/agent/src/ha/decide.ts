@@ -39,6 +39,8 @@ export interface LeaseView {
   version?: string;
   /** The pods that may hold an acknowledged write, as the last leader recorded them; null: no record, all may. */
   members?: string[] | null;
+  /** What the last holder had when it took the Lease: acknowledged writes of the leader before it may be only there. */
+  inherited?: string;
 }
 
 export interface PeerView {
@@ -240,6 +242,18 @@ export function election(o: Observation): Decision {
         };
       }
       return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; ${p.name} is more advanced (${pos(theirs)} vs my ${pos(mine)}), it should promote` };
+    }
+  }
+  // The last holder is not waited for because what it wrote itself beyond the others was never acknowledged.
+  // What it inherited, acknowledged as a follower of the leader before it, is another matter: someone in sight
+  // must have all of it, or the election waits for the last holder.
+  const inherited = parseGtidPos(o.lease.inherited ?? '');
+  if (led && o.lease.lastHolder !== '' && o.lease.lastHolder !== o.self && lastHolder.length === 0 && inherited.size > 0) {
+    const covered = [mine, ...seen.map((p) => parseGtidPos(p.receivedPos))].some((pos) => gtidAtLeast(pos, inherited));
+    if (!covered) {
+      const why = `${o.lease.lastHolder} took the Lease at ${pos(inherited)} and nobody in sight has all of it: a write it acknowledged as a follower may be only there`;
+      if (o.policy === 'safe') return { action: { kind: 'wait', blockedBy: [o.lease.lastHolder] }, reason: `${state}; ${why}, waiting` };
+      risk = risk ? `${risk}; ${why}` : `promoting without ${o.lease.lastHolder} (failoverPolicy available): ${why}`;
     }
   }
   const better = seen.find((p) => p.apiReachable && !p.sqlBroken && p.ordinal < o.ordinal && gtidEqual(mine, parseGtidPos(p.receivedPos)));

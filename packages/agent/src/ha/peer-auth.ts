@@ -38,6 +38,17 @@ export class PeerAuth {
     return createHmac('sha256', this.currentKey()).update(`${method}\n${path}\n${pod}\n${at}`).digest();
   }
 
+  /** A signature over a record `pod` publishes (hex), so that only a holder of the cluster key can forge one. */
+  seal(kind: string, pod: string, body: string): string {
+    return createHmac('sha256', this.currentKey()).update(`record\n${kind}\n${pod}\n${body}`).digest('hex');
+  }
+
+  /** Whether `sig` is `pod`'s seal over `body`. */
+  sealed(kind: string, pod: string, body: string, sig: string): boolean {
+    if (!/^[0-9a-f]{64}$/.test(sig)) return false;
+    return timingSafeEqual(Buffer.from(this.seal(kind, pod, body), 'hex'), Buffer.from(sig, 'hex'));
+  }
+
   /** The header value for a call this pod makes. */
   sign(method: string, path: string, now = Date.now()): string {
     return `${this.self}:${now}:${this.mac(method, path, this.self, String(now)).toString('hex')}`;

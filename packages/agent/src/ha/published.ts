@@ -1,4 +1,5 @@
-import type { Kube } from '../kube/client.js';
+import { positionBody, type Kube } from '../kube/client.js';
+import type { PeerAuth } from './peer-auth.js';
 import type { Observation, PeerView } from './decide.js';
 
 /** No valid holder, as this pod sees the Lease: an election may run, and positions published for it count. */
@@ -17,7 +18,7 @@ function unseen(p: PeerView): boolean {
  * off from each other can then still elect the more advanced one, provided both reach the API. A peer that
  * published nothing valid stays unseen.
  */
-export async function withPublished(kube: Kube, peers: PeerView[], leaseVersion: string, timeoutMs: number): Promise<PeerView[]> {
+export async function withPublished(kube: Kube, auth: PeerAuth, peers: PeerView[], leaseVersion: string, timeoutMs: number): Promise<PeerView[]> {
   return Promise.all(
     peers.map(async (p) => {
       if (!unseen(p)) return p;
@@ -25,7 +26,8 @@ export async function withPublished(kube: Kube, peers: PeerView[], leaseVersion:
         kube.readPosition(p.name).catch(() => null),
         new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
       ]);
-      if (!pub || pub.lease !== leaseVersion) return p;
+      // Anyone who may patch the pod could write a record; only one sealed with the cluster key counts.
+      if (!pub || pub.lease !== leaseVersion || !auth.sealed('position', p.name, positionBody(pub), pub.sig)) return p;
       return { ...p, reachable: true, mysqlUp: true, receivedPos: pub.pos, diverged: pub.diverged, apiReachable: true, writable: !pub.readOnly, sqlBroken: pub.sqlBroken, published: true };
     }),
   );

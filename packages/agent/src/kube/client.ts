@@ -29,6 +29,11 @@ export interface LeaseRecord {
    * up when it became the leader or replicated from it since. Null when the Lease records none.
    */
   members: string[] | null;
+  /**
+   * What the holder had when it took the Lease (annotation mysqlha.io/inherited), kept through its renews: writes
+   * the previous leader acknowledged may exist only there and on the holder, whatever the holder did since.
+   */
+  inherited: string;
 }
 
 export interface LeaseWrite {
@@ -51,6 +56,7 @@ export class LeaseConflict extends Error {
 export const RELEASED_BY = 'mysqlha.io/released-by';
 export const POSITION = 'mysqlha.io/position';
 export const MEMBERS = 'mysqlha.io/members';
+export const INHERITED = 'mysqlha.io/inherited';
 /** On a Pod: where its server stands, frozen, for an election it cannot reach every peer for. */
 export const ELECTION_POSITION = 'mysqlha.io/election-position';
 
@@ -65,6 +71,13 @@ export interface PublishedPosition {
   readOnly: boolean;
   sqlBroken: string | null;
   diverged: boolean;
+  /** The publisher's seal over the fields above (PeerAuth.seal); a record without a valid one is ignored. */
+  sig: string;
+}
+
+/** The fields of a published position that its seal covers, in a fixed order. */
+export function positionBody(p: Omit<PublishedPosition, 'sig'>): string {
+  return JSON.stringify([p.lease, p.pos, p.readOnly, p.sqlBroken, p.diverged]);
 }
 
 export interface KubeOptions {
@@ -98,6 +111,7 @@ function toRecord(lease: V1Lease): LeaseRecord {
     transitions: lease.spec?.leaseTransitions ?? 0,
     position: lease.metadata?.annotations?.[POSITION] ?? '',
     members: parseMembers(lease.metadata?.annotations?.[MEMBERS]),
+    inherited: lease.metadata?.annotations?.[INHERITED] ?? '',
   };
 }
 
@@ -160,6 +174,8 @@ export class Kube {
           // A release keeps the last holder's record: the election compares against it.
           ...((extra.position ?? prev?.position) ? { [POSITION]: extra.position ?? prev?.position ?? '' } : {}),
           ...((extra.members ?? prev?.members) ? { [MEMBERS]: (extra.members ?? prev?.members ?? []).join(',') } : {}),
+          // Set when the Lease changes hands (a take records what the taker received), kept otherwise.
+          ...((changed && holder ? extra.position : prev?.inherited) ? { [INHERITED]: (changed && holder ? extra.position : prev?.inherited) ?? '' } : {}),
         },
       },
       spec: {
@@ -211,7 +227,7 @@ export class Kube {
     try {
       const v = JSON.parse(raw) as Partial<PublishedPosition>;
       if (typeof v.lease !== 'string' || typeof v.pos !== 'string' || typeof v.readOnly !== 'boolean' || typeof v.diverged !== 'boolean') return null;
-      return { lease: v.lease, pos: v.pos, readOnly: v.readOnly, diverged: v.diverged, sqlBroken: typeof v.sqlBroken === 'string' ? v.sqlBroken : null };
+      return { lease: v.lease, pos: v.pos, readOnly: v.readOnly, diverged: v.diverged, sqlBroken: typeof v.sqlBroken === 'string' ? v.sqlBroken : null, sig: typeof v.sig === 'string' ? v.sig : '' };
     } catch {
       return null;
     }
