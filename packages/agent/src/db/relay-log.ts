@@ -60,7 +60,7 @@ async function signature(files: string[], binlogPos: string): Promise<string> {
  * (a GTID event, then its COMMIT or Xid; DDL is whole by itself). The replay must reach these, whatever the tool's
  * exit status says about a torn last event.
  */
-class CompletedTransactions {
+export class CompletedTransactions {
   readonly last = new Map<number, string>();
   private pending: { domain: number; gtid: string } | null = null;
   private rest = '';
