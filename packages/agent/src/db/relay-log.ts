@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Transform, type TransformCallback } from 'node:stream';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -84,6 +85,62 @@ export class CompletedTransactions {
   }
 }
 
+/** Events that belong to a transaction (event group); the others (format, rotate, GTID list, checkpoint) stand alone. */
+const GROUP_EVENT = /^(Annotate_rows|Table_map|(Write|Update|Delete)_rows|Query|Xid|User_var|Intvar|Rand|XA )/;
+
+/**
+ * Drops what `mariadb-binlog` prints of an event group whose GTID it did not print. An IO thread stopped in the
+ * middle of a transaction (a candidate freezing its peers) and started again later writes the rest of that
+ * transaction at the head of a new relay log file, without its GTID event; the tool's GTID filter, which skips
+ * the groups the binlog already holds, starts afresh with each file and prints that rest as if it were a
+ * transaction of its own. Applied, it would run a second time (or half of it, under this server's own GTID).
+ * Event blocks start at `# at N` lines; a group opens at a printed GTID event and closes after its Xid or
+ * COMMIT (a DDL group, after the statement that follows its GTID). The client's DELIMITER lines always pass.
+ */
+export class OrphanEventFilter extends Transform {
+  private rest = '';
+  private block: string[] = [];
+  private open = false;
+  private closeAfterNext = false;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    const lines = (this.rest + chunk.toString('utf8')).split('\n');
+    this.rest = lines.pop() ?? '';
+    for (const line of lines) this.line(line);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.rest !== '') this.line(this.rest);
+    this.emitBlock();
+    done();
+  }
+
+  private line(line: string): void {
+    if (/^# at \d+$/.test(line)) this.emitBlock();
+    this.block.push(line);
+  }
+
+  private emitBlock(): void {
+    const lines = this.block;
+    this.block = [];
+    if (lines.length === 0) return;
+    const header = lines.find((l) => /^#\d{6} .* end_log_pos \d+/.test(l));
+    const type = header?.slice(header.indexOf('\t') + 1) ?? '';
+    let keep = true;
+    if (/^GTID \d+-\d+-\d+/.test(type)) {
+      this.open = true;
+      this.closeAfterNext = !/ trans\b/.test(type);
+    } else if (GROUP_EVENT.test(type)) {
+      keep = this.open;
+      if (this.open && (type.startsWith('Xid') || this.closeAfterNext || lines.some((l) => /^COMMIT\/\*!\*\/;/.test(l)))) this.open = false;
+      this.closeAfterNext = false;
+    }
+    const out = keep ? lines : lines.filter((l) => l.startsWith('DELIMITER '));
+    if (out.length > 0) this.push(out.join('\n') + '\n');
+  }
+}
+
 /** Resolves with what the reader said on stderr (a torn last event), once both processes exited and the client applied all it got. */
 function pipeline(tool: string, toolArgs: string[], client: string, clientArgs: string[], seen: CompletedTransactions): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -93,8 +150,9 @@ function pipeline(tool: string, toolArgs: string[], client: string, clientArgs: 
     let writerErr = '';
     reader.stderr.on('data', (d: Buffer) => (readerErr += d.toString()));
     writer.stderr.on('data', (d: Buffer) => (writerErr += d.toString()));
-    reader.stdout.on('data', (chunk: Buffer) => seen.feed(chunk));
-    reader.stdout.pipe(writer.stdin);
+    const filtered = reader.stdout.pipe(new OrphanEventFilter());
+    filtered.on('data', (chunk: Buffer) => seen.feed(chunk));
+    filtered.pipe(writer.stdin);
     // The client stops at the first failing statement and closes its input; the reader then sees EPIPE.
     writer.stdin.on('error', () => undefined);
     let readerCode: number | null | undefined;
