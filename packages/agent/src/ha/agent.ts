@@ -892,6 +892,10 @@ export class Agent {
     const msg = `promoted to leader in ${Math.round(seconds * 1000)} ms (${take ? 'election' : 'handover'})${risk ? `; ${risk}` : ''}`;
     this.log.info(msg);
     this.emitOnce(`leader:${this.lease?.resourceVersion}`, risk ? 'Warning' : 'Normal', 'Promoted', msg);
+    // The Lease names this leader's members at once: until then it still carries the previous term's record,
+    // which names this pod, and an election after a crash right now would wait for it as for a holder that
+    // never led.
+    await this.renew(o.local.up ? o.local.receivedPos : '');
     // Routing comes last, so that what clients write through the leader Service is semi-synchronous.
     await this.semiSyncOnceAttached(o);
     await this.labelLeader(o);
