@@ -211,8 +211,19 @@ describe('decide: election', () => {
   });
 
   it('promotes without an election when the Lease was handed to it', () => {
-    const d = decide(obs({ lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '' } }));
+    const d = decide(obs({ lease: { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '', handedBy: 'mysql-0' } }));
     expect(d.action).toEqual({ kind: 'promote', take: false, risk: null });
+  });
+
+  it('a restarted holder (not handed the Lease) leads again only if it would win an election now', () => {
+    // Its crash recovery cut 0-1-11 and 0-1-12 (acknowledged, only prepared in InnoDB); its followers hold them.
+    const mine = { readable: true, holder: 'mysql-1', lastHolder: 'mysql-1', expired: false, released: false, position: '0-1-10', members: ['mysql-0', 'mysql-2'] };
+    const d = decide(obs({ lease: mine, local: up({ receivedPos: '0-1-10' }), peers: [peer('mysql-0', { receivedPos: '0-1-12' }), peer('mysql-2', { receivedPos: '0-1-12' })] }));
+    expect(d.action).toEqual({ kind: 'demote', release: true });
+    expect(d.reason).toMatch(/would not win an election now .*mysql-0 is more advanced/);
+    // As advanced as every member it sees, and none unseen: it leads again.
+    const again = decide(obs({ self: 'mysql-0', ordinal: 0, lease: { ...mine, holder: 'mysql-0', lastHolder: 'mysql-0', members: ['mysql-1', 'mysql-2'] }, peers: [peer('mysql-1'), peer('mysql-2')] }));
+    expect(again.action).toMatchObject({ kind: 'promote', take: false });
   });
 
   it('waits, read-only, while it cannot read the Lease', () => {

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, statfs } from 'node:fs/promises';
 import { connect as tcpConnect } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import type { ServerConnection } from './defaults-file.js';
@@ -48,6 +48,16 @@ export class Recloner {
   private nextTryAt = 0;
   private foreignLogged = '';
 
+  /**
+   * Written beside the datadir once this pod refused a leader while holding another server's transactions. It
+   * stays after the leader moves past those GTIDs: a crash-recovered ex-leader reuses the sequence numbers of
+   * what recovery cut, so a later comparison can no longer see that this pod holds other writes. No automatic
+   * re-clone while it exists; an operator who has saved what must be saved removes it.
+   */
+  private get holdsOthersMarker(): string {
+    return join(dirname(this.o.dataDir), 'HOLDS-OTHERS');
+  }
+
   constructor(private readonly o: RecloneOptions) {}
 
   /** A marker left by an earlier run of the agent means a re-clone is under way: finish it. */
@@ -68,10 +78,14 @@ export class Recloner {
     this.lastRefusal = now;
     if (foreign.length > 0) {
       const key = foreign.join(',');
-      if (key !== this.foreignLogged) this.o.logger.error(`not re-cloning: this server holds ${key}, written by another server and missing on the leader; an operator decides (docs/ha.md)`);
+      if (key !== this.foreignLogged) {
+        this.o.logger.error(`not re-cloning: this server holds ${key}, written by another server and missing on the leader; an operator decides (docs/ha.md)`);
+        writeFileSync(this.holdsOthersMarker, `${new Date().toISOString()} ${reason}\nheld: ${key}\n`);
+      }
       this.foreignLogged = key;
       return;
     }
+    if (existsSync(this.holdsOthersMarker)) return;
     if (this.o.afterMs === 0 || this.running || now < this.nextTryAt || now - this.firstRefusal < this.o.afterMs) return;
     this.launch(reason);
   }

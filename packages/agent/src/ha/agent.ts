@@ -512,7 +512,7 @@ export class Agent {
         expired: expired || (holder === '' && !released && now - this.seenAt > this.s.leaseDurationMs),
         released,
         position: this.lease?.position ?? '',
-        ...(this.lease ? { version: this.lease.resourceVersion, members: this.lease.members, inherited: this.lease.inherited } : {}),
+        ...(this.lease ? { version: this.lease.resourceVersion, members: this.lease.members, inherited: this.lease.inherited, handedBy: this.lease.handedBy } : {}),
       },
       sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
       stepDownAfterMs: this.stepDownAfterMs(),
@@ -1042,7 +1042,7 @@ export class Agent {
     };
     if (!applied) await undo(`${target.name} did not apply ${position} in time`);
     try {
-      this.lease = await this.kube.writeLease(this.lease, target.name, { position });
+      this.lease = await this.kube.writeLease(this.lease, target.name, { position, handedBy: this.s.podName });
     } catch (err) {
       if (err instanceof LeaseConflict) throw new Error('the Lease changed during the switchover; this pod stays read-only');
       await undo(`handing over the Lease failed: ${(err as Error).message}`);

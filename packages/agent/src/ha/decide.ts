@@ -41,6 +41,8 @@ export interface LeaseView {
   members?: string[] | null;
   /** What the last holder had when it took the Lease: acknowledged writes of the leader before it may be only there. */
   inherited?: string;
+  /** Who handed the Lease to its holder in a planned handover; empty for any other write. */
+  handedBy?: string;
 }
 
 export interface PeerView {
@@ -150,7 +152,17 @@ export function decide(o: Observation): Decision {
       };
     }
     if (o.local.sqlBroken) return { action: { kind: 'demote', release: true }, reason: `the lease is mine but ${o.local.sqlBroken}; releasing it for an election` };
-    return { action: { kind: 'promote', take: false, risk: null }, reason: 'the lease is mine but my server is not the leader yet; promoting' };
+    // A planned handover: the old leader saw this pod apply everything it had before it handed the Lease over.
+    if (o.lease.handedBy) return { action: { kind: 'promote', take: false, risk: null }, reason: `the lease was handed to me by ${o.lease.handedBy}; promoting` };
+    // Otherwise this pod took the Lease itself and has not led yet, or its agent or mysqld restarted since it led.
+    // Crash recovery may have cut acknowledged writes from its binlog that its followers hold (with the binlog on,
+    // InnoDB's commit is not made durable on its own, and init_rpl_role=SLAVE truncates what is only prepared):
+    // it leads again only if it would win an election now.
+    const e = election(o);
+    if (e.action.kind === 'promote') {
+      return { action: { kind: 'promote', take: false, risk: e.action.risk }, reason: `the lease is mine and I would win an election now (${e.reason}); promoting` };
+    }
+    return { action: { kind: 'demote', release: true }, reason: `the lease is mine but I would not win an election now (${e.reason}); releasing it` };
   }
 
   if (o.lease.holder && !o.lease.expired) return follow(o);

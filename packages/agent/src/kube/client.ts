@@ -34,6 +34,8 @@ export interface LeaseRecord {
    * the previous leader acknowledged may exist only there and on the holder, whatever the holder did since.
    */
   inherited: string;
+  /** Set only by a planned handover's write (annotation mysqlha.io/handed-by): who handed the Lease over. */
+  handedBy: string;
 }
 
 export interface LeaseWrite {
@@ -43,6 +45,8 @@ export interface LeaseWrite {
   position?: string;
   /** A leader's members this term; other writes keep the record as it is. */
   members?: string[];
+  /** A planned handover: the pod handing the Lease to the new holder. Any later write drops it. */
+  handedBy?: string;
 }
 
 /** A compare-and-swap lost to another writer (HTTP 409). */
@@ -57,6 +61,7 @@ export const RELEASED_BY = 'mysqlha.io/released-by';
 export const POSITION = 'mysqlha.io/position';
 export const MEMBERS = 'mysqlha.io/members';
 export const INHERITED = 'mysqlha.io/inherited';
+export const HANDED_BY = 'mysqlha.io/handed-by';
 /** On a Pod: where its server stands, frozen, for an election it cannot reach every peer for. */
 export const ELECTION_POSITION = 'mysqlha.io/election-position';
 
@@ -112,6 +117,7 @@ function toRecord(lease: V1Lease): LeaseRecord {
     position: lease.metadata?.annotations?.[POSITION] ?? '',
     members: parseMembers(lease.metadata?.annotations?.[MEMBERS]),
     inherited: lease.metadata?.annotations?.[INHERITED] ?? '',
+    handedBy: lease.metadata?.annotations?.[HANDED_BY] ?? '',
   };
 }
 
@@ -171,6 +177,7 @@ export class Kube {
         ...(prev ? { resourceVersion: prev.resourceVersion } : {}),
         annotations: {
           ...(extra.releasedBy ? { [RELEASED_BY]: extra.releasedBy } : {}),
+          ...(extra.handedBy ? { [HANDED_BY]: extra.handedBy } : {}),
           // A release keeps the last holder's record: the election compares against it.
           ...((extra.position ?? prev?.position) ? { [POSITION]: extra.position ?? prev?.position ?? '' } : {}),
           ...((extra.members ?? prev?.members) ? { [MEMBERS]: (extra.members ?? prev?.members ?? []).join(',') } : {}),
