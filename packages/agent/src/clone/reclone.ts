@@ -72,7 +72,7 @@ export class Recloner {
    * (`foreign`): setting those aside by automation could discard the only copy of acknowledged writes, so an
    * operator decides (the agent says what it holds in /status, an Event and a metric).
    */
-  refused(reason: string, foreign: readonly string[] = []): void {
+  refused(reason: string, foreign: readonly string[] = [], confirmed = true): void {
     const now = Date.now();
     if (this.firstRefusal === 0 || now - this.lastRefusal > 10_000) this.firstRefusal = now;
     this.lastRefusal = now;
@@ -80,7 +80,7 @@ export class Recloner {
       const key = foreign.join(',');
       if (key !== this.foreignLogged) {
         this.o.logger.error(`not re-cloning: this server holds ${key}, written by another server and missing on the leader; an operator decides (docs/ha.md)`);
-        writeFileSync(this.holdsOthersMarker, `${new Date().toISOString()} ${reason}\nheld: ${key}\n`);
+        if (confirmed) writeFileSync(this.holdsOthersMarker, `${new Date().toISOString()} ${reason}\nheld: ${key}\n`);
       }
       this.foreignLogged = key;
       return;

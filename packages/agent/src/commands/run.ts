@@ -50,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(settings.cloneTlsCaFile ? { caFile: settings.cloneTlsCaFile } : {}),
     logger: { info: log.info, warn: (m) => log.error(`warning: ${m}`), error: (m) => log.error(m) },
   });
-  agent.onRefuse = (reason, foreign) => recloner.refused(reason, foreign);
+  agent.onRefuse = (reason, foreign, confirmed) => recloner.refused(reason, foreign, confirmed);
   await recloner.resume();
   log.info(
     `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, metrics :${settings.metricsPort}, lease ${settings.namespace}/${settings.leaseName}, ` +

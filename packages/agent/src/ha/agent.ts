@@ -123,7 +123,7 @@ export class Agent {
   /** Set when the clone donor runs next to the loop. */
   cloneStatus: (() => CloneDonorStatus) | null = null;
   /** Set when diverged pods re-clone themselves: told on every cycle that refuses to replicate, with what it holds of other servers'. */
-  onRefuse: ((reason: string, foreign: readonly string[]) => void) | null = null;
+  onRefuse: ((reason: string, foreign: readonly string[], confirmed: boolean) => void) | null = null;
   /** Transactions another server wrote that this refusing pod holds and the leader lacks: an operator decides. */
   private holdsForeign: string[] = [];
 
@@ -729,7 +729,9 @@ export class Agent {
         if (this.holdsForeign.length > 0) {
           this.emitOnce(`foreign:${this.holdsForeign.join(',')}`, 'Warning', 'DivergedHoldsOthers', `refusing to replicate, and not re-cloning: this server holds ${this.holdsForeign.join(', ')}, written by another server and missing on the leader; an operator decides`);
         }
-        this.onRefuse?.(a.reason, this.holdsForeign);
+        // Confirmed: the leader's own server refused this history (error 1236), not a comparison with a /status
+        // that may be a cycle old.
+        this.onRefuse?.(a.reason, this.holdsForeign, this.diverged !== null);
         await this.ensureReadOnly();
         if (this.local?.replication && (this.local.replication.ioRunning !== 'No' || this.local.replication.sqlRunning !== 'No')) {
           await stopReplication(this.db);
