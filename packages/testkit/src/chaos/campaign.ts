@@ -50,6 +50,8 @@ export interface CampaignReport {
   readonly acked: number;
   /** The final check (every acknowledged write, GTID sets and checksums equal on every server), or why it failed. */
   readonly converged: string;
+  /** Why the campaign ended before its last fault, or null. */
+  readonly stoppedBy: string | null;
   readonly ok: boolean;
 }
 
@@ -90,6 +92,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const pooledAcked: number[] = [];
   const reportedLost = new Set<number>();
   let converged = 'not checked';
+  let stoppedBy: string | null = null;
   try {
     let leader = await healthy(c, 60_000);
     if (!leader) throw new Error(`the cluster did not become healthy: ${await decisions(c)}`);
@@ -111,7 +114,20 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       if (injected.healAfterMs !== undefined) await sleep(injected.healAfterMs);
       else if (injected.leaderFault) await c.load.waitForAckAfter(t, { timeoutMs: 15_000 }).catch(() => undefined);
       else await sleep(rng.int(500, 3000));
-      await injected.heal();
+      // A restart the kubelet would retry for ever (a mariadbd that aborts in crash recovery) ends the campaign with
+      // what it found so far, rather than without a report.
+      const healFailed = await injected.heal().then(
+        () => null,
+        (error: Error) => error.message.split('\n')[0] ?? String(error),
+      );
+      if (healFailed) {
+        stoppedBy = `fault ${index} (${kind}: ${injected.detail}): the restart failed: ${healFailed}`;
+        say(`campaign stopped: ${stoppedBy}`);
+        // Its data dirs and logs are the evidence: kept.
+        process.env.MYSQLHA_KEEP_TMP = '1';
+        await pooled.stop();
+        break;
+      }
       const next = await healthy(c, RECOVERY_MS);
       // Write unavailability: the longest time without an acknowledged write from the fault until writes flow on
       // the healed cluster (a frozen leader's server may keep acknowledging for a while: that is not a failover).
@@ -165,8 +181,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       };
     })
     .filter((summary) => summary.count > 0);
-  const ok = results.every((r) => r.lost === 0 && r.dualWritableMs === 0 && !r.stuck) && converged.startsWith('every server');
-  return { seed: options.seed, faults: results, byKind, acked: c.load.ackedIds().length + pooledAcked.length, converged, ok };
+  const ok = stoppedBy === null && results.every((r) => r.lost === 0 && r.dualWritableMs === 0 && !r.stuck) && converged.startsWith('every server');
+  return { seed: options.seed, faults: results, byKind, acked: c.load.ackedIds().length + pooledAcked.length, converged, stoppedBy, ok };
 }
 
 /** The per-kind table: count, failover p50/p99/max, acknowledged writes lost, ms with two writable servers, stuck. */
@@ -179,6 +195,7 @@ export function formatCampaign(report: CampaignReport): string {
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
+    ...(report.stoppedBy ? [`stopped early: ${report.stoppedBy}`] : []),
     `final check: ${report.converged}`,
     report.ok ? 'campaign passed: 0 lost, 0 ms with two writable servers, 0 stuck' : 'campaign FAILED',
   ].join('\n');
