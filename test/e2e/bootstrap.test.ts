@@ -37,10 +37,13 @@ describe('bootstrap of 3 nodes (agents against the fake Kubernetes API)', () => 
     expect(metrics).toMatch(/^mysqlha_role\{role="leader"\} 1$/m);
     expect(metrics).toMatch(/^mysqlha_failovers_total\{kind="election"\} 1$/m);
     expect(metrics).toMatch(/^mysqlha_diverged 0$/m);
-    const cli = await c.agent('mysql-0').cli(['status']);
+    // The decision shown is the last cycle's: the one after the promotion renews.
+    const cli = await waitFor('agent status to show a renewing leader', async () => {
+      const out = await c.agent('mysql-0').cli(['status']);
+      return /^decision: +I hold the lease, renewed/m.test(out.stdout) ? out : undefined;
+    }, { timeoutMs: 10_000 });
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/^role: +leader$/m);
-    expect(cli.stdout).toMatch(/^decision: +I hold the lease, renewed/m);
     const reasons = c.kube.timeline.events.map((e) => `${e.by}:${e.reason}`);
     expect(reasons).toContain('mysql-0:Promoted');
     await verifyInvariants(c);
