@@ -56,35 +56,6 @@ async function signature(files: string[], binlogPos: string): Promise<string> {
   return `${binlogPos}|${parts.join(',')}`;
 }
 
-/**
- * Follows `mariadb-binlog`'s output as it streams past: the last transaction of each domain it printed whole
- * (a GTID event, then its COMMIT or Xid; DDL is whole by itself). The replay must reach these, whatever the tool's
- * exit status says about a torn last event.
- */
-export class CompletedTransactions {
-  readonly last = new Map<number, string>();
-  private pending: { domain: number; gtid: string } | null = null;
-  private rest = '';
-
-  feed(chunk: Buffer): void {
-    const lines = (this.rest + chunk.toString('utf8')).split('\n');
-    this.rest = lines.pop() ?? '';
-    for (const line of lines) {
-      const g = /\tGTID (\d+)-(\d+)-(\d+)( trans| ddl|)/.exec(line);
-      if (g) {
-        const gtid = `${g[1]}-${g[2]}-${g[3]}`;
-        if (g[4] === ' trans') this.pending = { domain: Number(g[1]), gtid };
-        else this.last.set(Number(g[1]), gtid);
-        continue;
-      }
-      if (this.pending && (/^COMMIT\/\*!\*\/;/.test(line) || /\tXid = \d+/.test(line))) {
-        this.last.set(this.pending.domain, this.pending.gtid);
-        this.pending = null;
-      }
-    }
-  }
-}
-
 /** Events that belong to a transaction (event group); the others (format, rotate, GTID list, checkpoint) stand alone. */
 const GROUP_EVENT = /^(Annotate_rows|Table_map|(Write|Update|Delete)_rows|Query|Xid|User_var|Intvar|Rand|XA )/;
 
@@ -98,10 +69,16 @@ const GROUP_EVENT = /^(Annotate_rows|Table_map|(Write|Update|Delete)_rows|Query|
  * COMMIT (a DDL group, after the statement that follows its GTID). The client's DELIMITER lines always pass.
  */
 export class OrphanEventFilter extends Transform {
+  /**
+   * The last transaction of each domain that went through whole (a GTID event, then its Xid or COMMIT; DDL is
+   * whole by itself): the replay must reach these, whatever the tool's exit status says about a torn last event.
+   */
+  readonly completed = new Map<number, string>();
   private rest = '';
   private block: string[] = [];
   private open = false;
   private closeAfterNext = false;
+  private pending: { domain: number; gtid: string } | null = null;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     const lines = (this.rest + chunk.toString('utf8')).split('\n');
@@ -128,12 +105,21 @@ export class OrphanEventFilter extends Transform {
     const header = lines.find((l) => /^#\d{6} .* end_log_pos \d+/.test(l));
     const type = header?.slice(header.indexOf('\t') + 1) ?? '';
     let keep = true;
-    if (/^GTID \d+-\d+-\d+/.test(type)) {
+    const g = /^GTID (\d+)-(\d+)-(\d+)/.exec(type);
+    if (g) {
+      const domain = Number(g[1]);
+      const gtid = `${g[1]}-${g[2]}-${g[3]}`;
       this.open = true;
       this.closeAfterNext = !/ trans\b/.test(type);
+      this.pending = this.closeAfterNext ? null : { domain, gtid };
+      if (this.closeAfterNext) this.completed.set(domain, gtid);
     } else if (GROUP_EVENT.test(type)) {
       keep = this.open;
-      if (this.open && (type.startsWith('Xid') || this.closeAfterNext || lines.some((l) => /^COMMIT\/\*!\*\/;/.test(l)))) this.open = false;
+      if (this.open && (type.startsWith('Xid') || this.closeAfterNext || lines.some((l) => /^COMMIT\/\*!\*\/;/.test(l)))) {
+        this.open = false;
+        if (this.pending) this.completed.set(this.pending.domain, this.pending.gtid);
+        this.pending = null;
+      }
       this.closeAfterNext = false;
     }
     const out = keep ? lines : lines.filter((l) => l.startsWith('DELIMITER '));
@@ -142,7 +128,7 @@ export class OrphanEventFilter extends Transform {
 }
 
 /** Resolves with what the reader said on stderr (a torn last event), once both processes exited and the client applied all it got. */
-function pipeline(tool: string, toolArgs: string[], client: string, clientArgs: string[], seen: CompletedTransactions): Promise<string> {
+function pipeline(tool: string, toolArgs: string[], client: string, clientArgs: string[], filter: OrphanEventFilter): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = spawn(tool, toolArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const writer = spawn(client, clientArgs, { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -150,9 +136,7 @@ function pipeline(tool: string, toolArgs: string[], client: string, clientArgs: 
     let writerErr = '';
     reader.stderr.on('data', (d: Buffer) => (readerErr += d.toString()));
     writer.stderr.on('data', (d: Buffer) => (writerErr += d.toString()));
-    const filtered = reader.stdout.pipe(new OrphanEventFilter());
-    filtered.on('data', (chunk: Buffer) => seen.feed(chunk));
-    filtered.pipe(writer.stdin);
+    reader.stdout.pipe(filter).pipe(writer.stdin);
     // The client stops at the first failing statement and closes its input; the reader then sees EPIPE.
     writer.stdin.on('error', () => undefined);
     let readerCode: number | null | undefined;
@@ -203,17 +187,17 @@ export class RelayLogKeeper {
     if (sig === this.checked) return null;
 
     const defaults = await writeDefaultsExtraFile(this.o.connection);
-    const seen = new CompletedTransactions();
+    const filter = new OrphanEventFilter();
     let toolSaid = '';
     try {
       const toolArgs = ['--skip-gtid-strict-mode', ...(from ? [`--start-position=${from}`] : []), ...files];
-      toolSaid = await pipeline(this.o.binlogTool ?? 'mariadb-binlog', toolArgs, this.o.client ?? 'mariadb', [`--defaults-extra-file=${defaults.path}`, '--binary-mode', '--batch'], seen);
+      toolSaid = await pipeline(this.o.binlogTool ?? 'mariadb-binlog', toolArgs, this.o.client ?? 'mariadb', [`--defaults-extra-file=${defaults.path}`, '--binary-mode', '--batch'], filter);
     } finally {
       await defaults.remove();
     }
     const [reached] = await db.query<RowDataPacket[]>('SELECT @@global.gtid_binlog_pos AS pos');
     const applied = parseGtidPos(String((reached as RowDataPacket).pos ?? ''));
-    const short = [...seen.last.values()].filter((gtid) => !gtidAtLeast(applied, parseGtidPos(gtid)));
+    const short = [...filter.completed.values()].filter((gtid) => !gtidAtLeast(applied, parseGtidPos(gtid)));
     if (short.length > 0) throw new Error(`the relay log holds ${short.join(', ')} whole, but applying it stopped before (binlog at ${formatGtidPos(applied) || 'empty'})${toolSaid ? `; mariadb-binlog: ${toolSaid}` : ''}`);
     // Replication resumes from the binlog, which now holds the replayed tail (log_slave_updates).
     await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
