@@ -168,6 +168,7 @@ export class Kube {
     // MicroTime: the API server parses exactly six fractional digits, which a plain Date does not give.
     const now = new V1MicroTime();
     const changed = (prev?.holder ?? '') !== holder;
+    const inherited = changed && holder ? extra.position : prev?.inherited;
     return {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -182,7 +183,7 @@ export class Kube {
           ...((extra.position ?? prev?.position) ? { [POSITION]: extra.position ?? prev?.position ?? '' } : {}),
           ...((extra.members ?? prev?.members) ? { [MEMBERS]: (extra.members ?? prev?.members ?? []).join(',') } : {}),
           // Set when the Lease changes hands (a take records what the taker received), kept otherwise.
-          ...((changed && holder ? extra.position : prev?.inherited) ? { [INHERITED]: (changed && holder ? extra.position : prev?.inherited) ?? '' } : {}),
+          ...(inherited ? { [INHERITED]: inherited } : {}),
         },
       },
       spec: {
