@@ -47,6 +47,7 @@ beforeAll(async () => {
     agents,
     watcher: new WritableWatcher(servers, { intervalMs: 20 }).start(),
     load: new WriteLoad({ kube, servers }),
+    network: undefined,
     server: (name) => byName(servers, name),
     agent: (name) => byName(c.agents, name),
     status: (name) => byName(c.agents, name).status<AgentStatus>(),
