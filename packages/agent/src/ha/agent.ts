@@ -463,7 +463,10 @@ export class Agent {
     const released = holder === '' && (this.lease?.lastHolder ?? '') !== '';
 
     let local = observed;
-    if (local.ok) {
+    // Only a server whose replication threads both stopped cleanly can have a relay log to apply; the replay
+    // checks again under its own lock, but a replicating server costs no further query here.
+    const stopped = local.ok ? local.l.replication : null;
+    if (local.ok && stopped && stopped.ioRunning === 'No' && stopped.sqlRunning === 'No' && stopped.lastSqlErrno === 0) {
       const replayed = await this.replayRelayLog();
       if (replayed.failed) local = { ok: false, e: new MysqlDown('error', replayed.failed) };
       else if (replayed.changed) local = await this.observeLocalServer();
