@@ -257,8 +257,44 @@ describe('decide: followers', () => {
 
   it('refuses for good once the leader rejected its history (error 1236)', () => {
     const why = "the leader's binlog does not hold this server's history (error 1236: ...)";
-    expect(decide(obs({ lease: held, diverged: why })).action).toEqual({ kind: 'refuse', reason: why });
-    expect(decide(obs({ lease: held, local: up({ sourceRejected: why }) })).action).toEqual({ kind: 'refuse', reason: why });
+    expect(decide(obs({ lease: held, diverged: why })).action).toEqual({ kind: 'refuse', reason: why, confirmed: true });
+    expect(decide(obs({ lease: held, local: up({ sourceRejected: why }) })).action).toEqual({ kind: 'refuse', reason: why, confirmed: true });
+    // Its own transaction beyond the leader's: an errant write, not a tail the leader lost.
+    const errant = up({ source: '127.0.0.1:14000', sourceRejected: why, receivedPos: '0-2-11' });
+    expect(decide(obs({ lease: held, local: errant })).action).toEqual({ kind: 'refuse', reason: why, confirmed: true });
+    expect(decide(obs({ lease: held, local: errant, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] })).action).toMatchObject({ kind: 'refuse', confirmed: true });
+  });
+
+  describe('refused by a holder whose crash recovery cut transactions it wrote and this pod received', () => {
+    const why = "the leader's binlog does not hold this server's history (error 1236: ...)";
+    const ahead = up({ source: '127.0.0.1:14000', sourceRejected: why, receivedPos: '0-1-12' });
+
+    it('is no divergent copy: it waits for the holder to yield, staying a candidate (not diverged)', () => {
+      const d = decide(obs({ lease: held, local: ahead }));
+      expect(d.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+      expect(d.reason).toBe('mysql-0 holds the lease but lost 0-1-11..12, which it wrote and I hold; not replicating from it, waiting for it to yield');
+      // Its agent unreachable: the last transaction here is still the holder's own, so it waits rather than diverging.
+      const unseen = decide(obs({ lease: held, local: ahead, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
+      expect(unseen.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+    });
+
+    it('takes part in the election once the holder released or lost the Lease, and wins as the most advanced', () => {
+      const released = { ...held, holder: '', released: true };
+      expect(decide(obs({ lease: released, local: ahead })).action).toMatchObject({ kind: 'promote', take: true });
+      expect(decide(obs({ lease: { ...held, expired: true }, local: ahead })).action).toMatchObject({ kind: 'promote', take: true });
+    });
+
+    it('follows another holder instead of waiting for the one that refused it', () => {
+      const d = decide(obs({ lease: { ...held, holder: 'mysql-2' }, local: ahead, peers: [peer('mysql-0'), peer('mysql-2', { receivedPos: '0-1-12' })] }));
+      expect(d.action).toEqual({ kind: 'follow', leader: 'mysql-2', address: '127.0.0.1:14002', reconfigure: true });
+    });
+
+    it('the restarted holder that lost them releases the Lease for an election instead of leading', () => {
+      const restarted = obs({ self: 'mysql-0', ordinal: 0, lease: { ...held, position: '0-1-9' }, local: up({ receivedPos: '0-1-10' }), peers: [peer('mysql-1', { receivedPos: '0-1-12' }), peer('mysql-2', { receivedPos: '0-1-12' })] });
+      const d = decide(restarted);
+      expect(d.action).toEqual({ kind: 'demote', release: true });
+      expect(d.reason).toMatch(/the lease is mine but I would not win an election now .*mysql-1 is more advanced/);
+    });
   });
 
   it('does not start following a holder whose position it cannot see', () => {

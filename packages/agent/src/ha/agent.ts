@@ -460,7 +460,7 @@ export class Agent {
     const readable = lease ? lease.ok : this.leaseReadable;
     const expired = holder !== '' && (now - this.seenAt > this.s.leaseDurationMs || this.knownExpired());
     // Free because its holder released it; a Lease deleted or emptied by hand carries no release.
-    const released = holder === '' && (this.lease?.lastHolder ?? '') !== '';
+    const released = holder === '' && (this.lease?.released ?? false);
 
     let local = observed;
     // Only a server whose replication threads both stopped cleanly can have a relay log to apply; the replay
@@ -489,7 +489,6 @@ export class Agent {
           : null,
         sqlBroken: sqlBroken(local.l),
       };
-      if (localView.sourceRejected && !this.diverged) this.diverged = localView.sourceRejected;
     } else {
       this.local = null;
       this.localError = local.e.message;
@@ -733,7 +732,8 @@ export class Agent {
           this.emitOnce(`foreign:${this.holdsForeign.join(',')}`, 'Warning', 'DivergedHoldsOthers', `refusing to replicate, and not re-cloning: this server holds ${this.holdsForeign.join(', ')}, written by another server and missing on the leader; an operator decides`);
         }
         // Confirmed: the leader's own server refused this history (error 1236), not a comparison with a /status
-        // that may be a cycle old.
+        // that may be a cycle old. That divergence is for good, until a new datadir.
+        if (a.confirmed && !this.diverged) this.diverged = a.reason;
         this.onRefuse?.(a.reason, this.holdsForeign, this.diverged !== null);
         await this.ensureReadOnly();
         if (this.local?.replication && (this.local.replication.ioRunning !== 'No' || this.local.replication.sqlRunning !== 'No')) {
@@ -852,10 +852,14 @@ export class Agent {
   private async promote(take: boolean, risk: string | null, o: Observation): Promise<void> {
     const began = performance.now();
     const names = o.peers.map((p) => p.name);
-    if (take) {
-      // Positions from every peer afresh, its IO thread frozen, before the CAS...
+    if (take || !o.lease.handedBy) {
+      // Positions from every peer afresh, its IO thread frozen, before the CAS; and before a holder that restarted
+      // leads again: a peer's last cycle may predate what it received from this pod before the crash.
       const before = election({ ...o, peers: await this.frozenOrPublished(names, o) });
-      if (before.action.kind !== 'promote') return this.setDecision(`${before.reason} (positions taken afresh)`);
+      if (before.action.kind !== 'promote') {
+        if (!take) return this.demote(true, `the lease is mine but I would not win an election with positions taken afresh (${before.reason}); releasing it`);
+        return this.setDecision(`${before.reason} (positions taken afresh)`);
+      }
     }
     const lastHolder = o.lease.lastHolder;
     if (!(await this.renew(o.local.up ? o.local.receivedPos : ''))) {

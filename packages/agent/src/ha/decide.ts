@@ -94,7 +94,8 @@ export type Action =
   | { kind: 'promote'; take: boolean; risk: string | null }
   | { kind: 'demote'; release: boolean }
   | { kind: 'follow'; leader: string; address: string; reconfigure: boolean }
-  | { kind: 'refuse'; reason: string }
+  /** `confirmed`: the source's own server refused this history (error 1236), not a comparison of positions. */
+  | { kind: 'refuse'; reason: string; confirmed?: boolean }
   | { kind: 'wait'; blockedBy: string[] };
 
 export interface Decision {
@@ -135,10 +136,11 @@ export function decide(o: Observation): Decision {
     return { action: { kind: 'lead' }, reason: 'I hold the lease, renewed' };
   }
 
-  if (o.diverged) return { action: { kind: 'refuse', reason: o.diverged }, reason: `refusing to replicate: ${o.diverged}` };
+  if (o.diverged) return { action: { kind: 'refuse', reason: o.diverged, confirmed: true }, reason: `refusing to replicate: ${o.diverged}` };
   if (!o.local.up) return { action: { kind: 'wait', blockedBy: [] }, reason: `my mysqld is not answering (${o.local.error}); not a candidate` };
   if (o.local.sourceRejected) {
-    return { action: { kind: 'refuse', reason: o.local.sourceRejected }, reason: `refusing to replicate: ${o.local.sourceRejected}` };
+    const judged = judgeRejection(o);
+    if (judged) return judged;
   }
   if (!o.lease.readable) return { action: { kind: 'wait', blockedBy: [] }, reason: 'cannot reach the API; read-only, keeping replication as it is' };
 
@@ -172,6 +174,43 @@ export function decide(o: Observation): Decision {
   return election(o);
 }
 
+/**
+ * The source refused this server's history (error 1236). When this server is ahead of the source in the source's
+ * own server id, the source lost transactions it wrote and this server received (a crash recovery cut its binlog):
+ * they may be acknowledged, so this server is no divergent copy but a candidate, and the source must not lead
+ * again. It waits while the source holds a valid Lease, and otherwise goes on as any follower (an election, or
+ * following another holder). It refuses, and is diverged for good, only when it holds a history the source never
+ * had. Null: go on with the usual decision.
+ */
+function judgeRejection(o: Observation): Decision | null {
+  const local = o.local as Extract<LocalView, { up: true }>;
+  const source = o.peers.find((p) => p.mysqlAddress === local.source);
+  const known = source?.reachable && source.mysqlUp ? parseGtidPos(source.receivedPos) : null;
+  const lost = source ? lostTail(parseGtidPos(local.receivedPos), known, source.ordinal + 1) : null;
+  if (!source || !lost) {
+    return { action: { kind: 'refuse', reason: local.sourceRejected!, confirmed: true }, reason: `refusing to replicate: ${local.sourceRejected}` };
+  }
+  if (o.lease.readable && o.lease.holder === source.name && !o.lease.expired) {
+    return {
+      action: { kind: 'wait', blockedBy: [source.name] },
+      reason: `${source.name} holds the lease but lost ${lost}, which it wrote and I hold; not replicating from it, waiting for it to yield`,
+    };
+  }
+  return null;
+}
+
+/**
+ * What `mine` holds beyond the source's position when all of it was written by the source (`sourceId`) and `mine`
+ * has everything the source has: the tail the source lost. With the source's position unknown, every domain's last
+ * transaction here must be the source's. Null for any other difference.
+ */
+function lostTail(mine: GtidPos, theirs: GtidPos | null, sourceId: number): string | null {
+  if (theirs && !gtidAtLeast(mine, theirs)) return null;
+  const beyond = [...mine.values()].filter((g) => !theirs || (theirs.get(g.domain)?.seq ?? -1n) < g.seq);
+  if (beyond.length === 0 || beyond.some((g) => g.server !== sourceId)) return null;
+  return beyond.map((g) => `${g.domain}-${g.server}-${theirs?.get(g.domain) ? `${theirs.get(g.domain)!.seq + 1n}..` : ''}${g.seq}`).join(', ');
+}
+
 function follow(o: Observation): Decision {
   const leader = o.lease.holder;
   const peer = o.peers.find((p) => p.name === leader);
@@ -199,7 +238,14 @@ export function election(o: Observation): Decision {
   if (!o.local.up) return { action: { kind: 'wait', blockedBy: [] }, reason: `my mysqld is not answering (${o.local.error}); not a candidate` };
   const local = o.local;
   const mine = parseGtidPos(local.receivedPos);
-  const state = o.lease.holder ? `lease of ${o.lease.holder} expired` : o.lease.released ? 'lease free' : 'lease gone without a release';
+  const state =
+    o.lease.holder === o.self && !o.lease.expired
+      ? 'my lease, held since before a restart'
+      : o.lease.holder
+        ? `lease of ${o.lease.holder} expired`
+        : o.lease.released
+          ? 'lease free'
+          : 'lease gone without a release';
   if (o.membersKnown === false) {
     return { action: { kind: 'wait', blockedBy: [] }, reason: `${state}; the cluster's pods could not be listed yet, so its members are unknown: not a candidate` };
   }

@@ -17,6 +17,11 @@ export interface LeaseRecord {
   holder: string;
   /** Who held it last: the holder, or who released it. A released Lease keeps that name in an annotation. */
   lastHolder: string;
+  /**
+   * Free because a holder released it (annotation mysqlha.io/released), named in lastHolder or not: a holder
+   * that never led releases without its name. A Lease deleted or emptied by hand carries no such mark.
+   */
+  released: boolean;
   resourceVersion: string;
   transitions: number;
   /**
@@ -39,7 +44,7 @@ export interface LeaseRecord {
 }
 
 export interface LeaseWrite {
-  /** For a release: who let it go (the Lease's lastHolder from then on). */
+  /** Marks a release: who let it go (the Lease's lastHolder from then on), or '' for a holder that never led. */
   releasedBy?: string;
   /** The writer's GTID position, recorded with a take, a renew or a handover. */
   position?: string;
@@ -58,6 +63,7 @@ export class LeaseConflict extends Error {
 }
 
 export const RELEASED_BY = 'mysqlha.io/released-by';
+export const RELEASED = 'mysqlha.io/released';
 export const POSITION = 'mysqlha.io/position';
 export const MEMBERS = 'mysqlha.io/members';
 export const INHERITED = 'mysqlha.io/inherited';
@@ -112,6 +118,7 @@ function toRecord(lease: V1Lease): LeaseRecord {
   return {
     holder,
     lastHolder: holder || (lease.metadata?.annotations?.[RELEASED_BY] ?? ''),
+    released: !holder && lease.metadata?.annotations?.[RELEASED] === 'true',
     resourceVersion: lease.metadata?.resourceVersion ?? '',
     transitions: lease.spec?.leaseTransitions ?? 0,
     position: lease.metadata?.annotations?.[POSITION] ?? '',
@@ -177,6 +184,7 @@ export class Kube {
         namespace: this.o.namespace,
         ...(prev ? { resourceVersion: prev.resourceVersion } : {}),
         annotations: {
+          ...(extra.releasedBy !== undefined ? { [RELEASED]: 'true' } : {}),
           ...(extra.releasedBy ? { [RELEASED_BY]: extra.releasedBy } : {}),
           ...(extra.handedBy ? { [HANDED_BY]: extra.handedBy } : {}),
           // A release keeps the last holder's record: the election compares against it.
