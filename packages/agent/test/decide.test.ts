@@ -266,7 +266,7 @@ describe('decide: followers', () => {
   });
 
   describe('refused by a holder whose crash recovery cut transactions it wrote and this pod received', () => {
-    const why = "the leader's binlog does not hold this server's history (error 1236: ...)";
+    const why = "the leader's binlog does not hold this server's history (error 1236: Got fatal error 1236 from master when reading data from binary log: 'Error: connecting slave requested to start from GTID 0-1-12, which is not in the master's binlog')";
     const ahead = up({ source: '127.0.0.1:14000', sourceRejected: why, receivedPos: '0-1-12' });
 
     it('is no divergent copy: it waits for the holder to yield, staying a candidate (not diverged)', () => {
@@ -276,6 +276,9 @@ describe('decide: followers', () => {
       // Its agent unreachable: the last transaction here is still the holder's own, so it waits rather than diverging.
       const unseen = decide(obs({ lease: held, local: ahead, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] }));
       expect(unseen.action).toEqual({ kind: 'wait', blockedBy: ['mysql-0'] });
+      // Unless the refusal says something else: the binlog it needs was purged (a follower left behind, not ahead).
+      const purged = up({ source: '127.0.0.1:14000', receivedPos: '0-1-12', sourceRejected: "(error 1236: Could not find GTID state requested by slave in any binlog files. Probably the slave state is too old and required binlog files have been purged.)" });
+      expect(decide(obs({ lease: held, local: purged, peers: [peer('mysql-0', { reachable: false }), peer('mysql-2')] })).action).toMatchObject({ kind: 'refuse', confirmed: true });
     });
 
     it('takes part in the election once the holder released or lost the Lease, and wins as the most advanced', () => {

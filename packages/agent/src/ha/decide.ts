@@ -186,7 +186,7 @@ function judgeRejection(o: Observation): Decision | null {
   const local = o.local as Extract<LocalView, { up: true }>;
   const source = o.peers.find((p) => p.mysqlAddress === local.source);
   const known = source?.reachable && source.mysqlUp ? parseGtidPos(source.receivedPos) : null;
-  const lost = source ? lostTail(parseGtidPos(local.receivedPos), known, source.ordinal + 1) : null;
+  const lost = source ? lostTail(parseGtidPos(local.receivedPos), known, source.ordinal + 1, local.sourceRejected!) : null;
   if (!source || !lost) {
     return { action: { kind: 'refuse', reason: local.sourceRejected!, confirmed: true }, reason: `refusing to replicate: ${local.sourceRejected}` };
   }
@@ -201,11 +201,16 @@ function judgeRejection(o: Observation): Decision | null {
 
 /**
  * What `mine` holds beyond the source's position when all of it was written by the source (`sourceId`) and `mine`
- * has everything the source has: the tail the source lost. With the source's position unknown, every domain's last
- * transaction here must be the source's. Null for any other difference.
+ * has everything the source has: the tail the source lost. With the source's position unknown, the refusal itself
+ * must say so (the GTID this server asked for, written by the source, is missing from the source's binlog, rather
+ * than purged from it) and every domain's last transaction here must be the source's. Null otherwise.
  */
-function lostTail(mine: GtidPos, theirs: GtidPos | null, sourceId: number): string | null {
+function lostTail(mine: GtidPos, theirs: GtidPos | null, sourceId: number, refusal: string): string | null {
   if (theirs && !gtidAtLeast(mine, theirs)) return null;
+  if (!theirs) {
+    const asked = /requested to start from GTID \d+-(\d+)-\d+, which is not in the master's binlog/.exec(refusal);
+    if (!asked || Number(asked[1]) !== sourceId) return null;
+  }
   const beyond = [...mine.values()].filter((g) => !theirs || (theirs.get(g.domain)?.seq ?? -1n) < g.seq);
   if (beyond.length === 0 || beyond.some((g) => g.server !== sourceId)) return null;
   return beyond.map((g) => `${g.domain}-${g.server}-${theirs?.get(g.domain) ? `${theirs.get(g.domain)!.seq + 1n}..` : ''}${g.seq}`).join(', ');
