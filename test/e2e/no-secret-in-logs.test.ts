@@ -32,7 +32,13 @@ describe('credentials in logs and Events', () => {
     await verifyInvariants(c);
 
     const secrets = c.servers[0]!.secrets;
-    const values = { 'root-password': secrets.rootPassword, 'replication-password': secrets.replicationPassword, 'clone-token': secrets.cloneToken };
+    const values = {
+      'root-password': secrets.rootPassword,
+      'replication-password': secrets.replicationPassword,
+      'agent-password': secrets.agentPassword,
+      'clone-password': secrets.clonePassword,
+      'clone-token': secrets.cloneToken,
+    };
     const texts: [string, string][] = [];
     for (const s of c.servers) {
       for (const f of readdirSync(s.dir).filter((f) => f.endsWith('.log') || f.endsWith('.err'))) texts.push([join(s.dir, f), readFileSync(join(s.dir, f), 'utf8')]);

@@ -28,6 +28,8 @@ describe('agent init against a real mariadbd', () => {
     mkdirSync(secretsDir, { mode: 0o700 });
     writeFileSync(join(secretsDir, 'root-password'), "r00t'pw\n", { mode: 0o600 });
     writeFileSync(join(secretsDir, 'replication-password'), 'repl-pw\n', { mode: 0o600 });
+    writeFileSync(join(secretsDir, 'agent-password'), 'agent-pw\n', { mode: 0o600 });
+    writeFileSync(join(secretsDir, 'clone-password'), 'clone-pw\n', { mode: 0o600 });
     // The ConfigMap's my.cnf, with this host's log path and loopback bind (as a test overlay would).
     const template = serverConfig(defaultClusterSpec()).replace('/var/log/mysql/slow.log', join(dir, 'slow.log')).replace('bind_address = 0.0.0.0', 'bind_address = 127.0.0.1');
     writeFileSync(join(dir, 'my.cnf'), template);

@@ -8,3 +8,4 @@ export { agentSettings, type AgentSettings } from './agent-settings.js';
 export { clusterNames, commonLabels, selectorLabels, ROLE_LABEL, type ClusterNames, type Role } from './names.js';
 export { POD_PATHS, SECRET_KEYS, type SecretKey } from './paths.js';
 export * from './accounts.js';
+export * from './users.js';

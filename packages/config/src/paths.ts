@@ -16,5 +16,5 @@ export const POD_PATHS = {
 } as const;
 
 /** Keys of the credentials Secret, one file each under POD_PATHS.secretsDir. */
-export const SECRET_KEYS = ['root-password', 'replication-password', 'clone-token'] as const;
+export const SECRET_KEYS = ['root-password', 'replication-password', 'agent-password', 'clone-password', 'clone-token'] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

@@ -87,7 +87,7 @@ describe('synth', () => {
       target: { name: 'mysql-credentials' },
     });
     expect(external.spec!.data).toEqual(
-      ['root-password', 'replication-password', 'clone-token'].map((key) => ({ secretKey: key, remoteRef: { key: `mysqlha/mysql/${key}` } })),
+      ['root-password', 'replication-password', 'agent-password', 'clone-password', 'clone-token'].map((key) => ({ secretKey: key, remoteRef: { key: `mysqlha/mysql/${key}` } })),
     );
     expect(JSON.stringify(one('ConfigMap'))).not.toMatch(/password\s*=/i);
   });
@@ -164,9 +164,10 @@ describe('synth', () => {
     expect(podSpec().terminationGracePeriodSeconds).toBeGreaterThanOrEqual(60);
   });
 
-  it('ships my.cnf and agent.yaml from @mysqlha/config in the ConfigMap', () => {
+  it('ships my.cnf and agent.yaml from @mysqlha/config in the ConfigMap, and no application user', () => {
     const data = one('ConfigMap').data!;
-    expect(Object.keys(data).sort()).toEqual(['agent.yaml', 'my.cnf']);
+    expect(Object.keys(data).sort()).toEqual(['agent.yaml', 'my.cnf', 'users.yaml']);
+    expect(parse(data['users.yaml']!)).toEqual({ users: [] });
     expect(parse(data['agent.yaml']!)).toEqual(agentSettings(DEFAULT_CLUSTER_SPEC));
     expect(data['my.cnf']).toBe(serverConfig(DEFAULT_CLUSTER_SPEC));
   });

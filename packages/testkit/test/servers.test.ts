@@ -25,7 +25,7 @@ describe('real mariadbd servers', () => {
 
   it('keep credentials in 0600 files of the secrets dir', () => {
     const dir = servers[0]!.secrets.dir;
-    for (const key of ['root-password', 'replication-password', 'clone-token']) {
+    for (const key of ['root-password', 'replication-password', 'agent-password', 'clone-password', 'clone-token']) {
       expect(statSync(join(dir, key)).mode & 0o777).toBe(0o600);
     }
   });

@@ -8,7 +8,7 @@ export interface ServerConnection {
   host?: string;
   port?: number;
   user?: string;
-  /** File holding the password (the `root-password` secret key). */
+  /** File holding the password (a key of the credentials Secret). */
   passwordFile?: string;
 }
 

@@ -59,7 +59,13 @@ function runTool(cmd: string, args: string[]): Promise<void> {
 export async function bootstrapDatadir(s: AgentSettings, configFile: string): Promise<void> {
   mkdirSync(s.dataDir, { recursive: true });
   const sqlFile = join(s.runDir, `bootstrap-${process.pid}.sql`);
-  writeFileSync(sqlFile, accountsSql(readSecret(s.secretsDir, 'root-password'), readSecret(s.secretsDir, 'replication-password')), { mode: 0o600 });
+  const passwords = {
+    root: readSecret(s.secretsDir, 'root-password'),
+    replication: readSecret(s.secretsDir, 'replication-password'),
+    agent: readSecret(s.secretsDir, 'agent-password'),
+    clone: readSecret(s.secretsDir, 'clone-password'),
+  };
+  writeFileSync(sqlFile, accountsSql(passwords), { mode: 0o600 });
   try {
     const args = [`--defaults-file=${configFile}`, `--datadir=${s.dataDir}`, ...INSTALL_DB_ARGS, `--extra-file=${sqlFile}`];
     // mariadbd refuses to run as root unless told which account to use.

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { AGENT_ACCOUNT, CLONE_ACCOUNT } from '@mysqlha/config';
 import { donorTls, Recloner, startCloneDonor } from '../clone/index.js';
 import { Agent } from '../ha/agent.js';
 import { consoleLogger } from '../ha/log.js';
@@ -32,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     port: settings.clonePort,
     tokenFile: join(settings.secretsDir, 'clone-token'),
     ...donorTls(settings),
-    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: 'root', passwordFile: join(settings.secretsDir, 'root-password') },
+    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: CLONE_ACCOUNT.user, passwordFile: join(settings.secretsDir, 'clone-password') },
     serverDefaultsFile: existsSync(podConfig) ? podConfig : serverConfigTemplate(settings),
     dataDir: settings.dataDir,
     mayDonate: () => agent.mayDonate(),
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
   const recloner = new Recloner({
     dataDir: settings.dataDir,
     afterMs: settings.recloneDivergedAfterMs,
-    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, passwordFile: join(settings.secretsDir, 'root-password') },
+    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: AGENT_ACCOUNT.user, passwordFile: join(settings.secretsDir, 'agent-password') },
     holdsLease: () => agent.isLeading() || agent.status().leaseHolder === settings.podName,
     setDiverged: (reason) => agent.setDiverged(reason),
     event: (type, reason, message) => agent.emit(type, reason, message),

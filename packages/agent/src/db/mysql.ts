@@ -23,6 +23,7 @@ export class MysqlDown extends Error {
 
 const REFUSED = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CONNECTION_KILLED']);
 const TIMEOUT = new Set(['ETIMEDOUT', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+const ER_ACCESS_DENIED = 1045;
 
 export function classify(err: unknown): MysqlDown {
   if (err instanceof MysqlDown) return err;
@@ -35,28 +36,50 @@ export function classify(err: unknown): MysqlDown {
 /**
  * One lazily (re)connected session to a server. Every statement has a timeout, so a hung server
  * is reported as such instead of stalling the caller.
+ *
+ * The password is read anew for every connection. While a rotation propagates (a Secret's file changed before
+ * the account did), a refused login is retried with the password the same account last logged in with.
  */
+/** The password each account last logged in with, shared by every session of this process. */
+const lastGood = new Map<string, string>();
+
 export class Session {
   private conn: Connection | null = null;
   private connecting: Promise<Connection> | null = null;
 
+  /** `quiet`: its statements may carry credentials, so they stay out of the general log (needs SUPER). */
   constructor(
     private readonly target: () => MysqlTarget,
     private readonly timeoutMs: number,
+    private readonly options: { quiet?: boolean } = {},
   ) {}
+
+  private async open(t: MysqlTarget): Promise<Connection> {
+    const key = `${t.user}@${t.host}:${t.port}`;
+    const connect = (password: string) =>
+      mysql.createConnection({ host: t.host, port: t.port, user: t.user, password, connectTimeout: this.timeoutMs, supportBigNumbers: true, bigNumberStrings: true });
+    try {
+      const c = await connect(t.password);
+      lastGood.set(key, t.password);
+      return c;
+    } catch (err) {
+      const previous = lastGood.get(key);
+      if ((err as { errno?: number }).errno !== ER_ACCESS_DENIED || previous === undefined || previous === t.password) throw err;
+      return connect(previous);
+    }
+  }
 
   private async connection(): Promise<Connection> {
     if (this.conn) return this.conn;
     if (!this.connecting) {
-      const t = this.target();
-      this.connecting = mysql
-        .createConnection({ host: t.host, port: t.port, user: t.user, password: t.password, connectTimeout: this.timeoutMs, supportBigNumbers: true, bigNumberStrings: true })
+      this.connecting = this.open(this.target())
         .then(async (c) => {
           c.on('error', () => this.drop(c));
-          // Statements of this session may carry credentials (CHANGE MASTER ... MASTER_PASSWORD): kept out of the
-          // general log and the slow log, whatever their global settings.
+          // The slow log keeps none of this session's statements (admin statements are logged there too); a quiet
+          // session keeps them out of the general log as well.
+          const quiet = this.options.quiet ? 'sql_log_off = ON, ' : '';
           try {
-            await c.query({ sql: 'SET SESSION sql_log_off = ON, long_query_time = 31536000', timeout: this.timeoutMs });
+            await c.query({ sql: `SET SESSION ${quiet}long_query_time = 31536000`, timeout: this.timeoutMs });
           } catch (err) {
             c.destroy();
             throw err;

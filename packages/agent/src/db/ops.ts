@@ -207,17 +207,37 @@ export interface SourceAddress {
  * leader's own writes), so the source sends exactly what is missing. A freshly cloned datadir has no
  * binlog yet: `startPos` is then the position the copy is consistent with.
  */
-export async function replicateFrom(db: Session, src: SourceAddress, startPos?: string): Promise<void> {
+export async function replicateFrom(db: Session, admin: Session, src: SourceAddress, startPos?: string): Promise<void> {
   await db.query('SET GLOBAL rpl_semi_sync_master_enabled = OFF');
   await db.query('STOP SLAVE');
   if (startPos === undefined) await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
   else await db.query('SET GLOBAL gtid_slave_pos = ?', [startPos]);
-  await db.query(
+  // On the session whose statements no log keeps: this one carries the replication password.
+  await admin.query(
     'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1',
     [src.host, src.port, src.user, src.password],
   );
   await db.query('SET GLOBAL rpl_semi_sync_slave_enabled = ON');
   await db.query('START SLAVE');
+}
+
+/**
+ * A rotated replication password, for the same source. CHANGE MASTER starts a new relay log, so everything
+ * received is applied first (a relay log may hold the only copy here of an acknowledged write); false when
+ * that did not finish within `timeoutMs`, and the password is left for the next attempt.
+ */
+export async function changeReplicationPassword(db: Session, admin: Session, password: string, timeoutMs: number): Promise<boolean> {
+  await db.query('STOP SLAVE IO_THREAD');
+  try {
+    const [s] = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
+    const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [String(s?.Gtid_IO_Pos ?? ''), timeoutMs / 1000], timeoutMs + 1000);
+    if (Number((w as RowDataPacket).r) !== 0) return false;
+    await db.query('STOP SLAVE');
+    await admin.query('CHANGE MASTER TO MASTER_PASSWORD = ?', [password]);
+    return true;
+  } finally {
+    await db.query('START SLAVE');
+  }
 }
 
 export async function startReplication(db: Session): Promise<void> {

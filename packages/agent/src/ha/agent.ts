@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ADMIN_ACCOUNT, AGENT_ACCOUNT } from '@mysqlha/config';
+import { AccountKeeper } from '../accounts/keeper.js';
 import { clearClonedPosition, readClonedPosition, type CloneDonorStatus } from '../clone/index.js';
 import { foreignBeyond, gtidAtLeast, gtidEqual, parseGtidPos } from '../db/gtid.js';
 import { MysqlDown, Session, classify } from '../db/mysql.js';
@@ -55,6 +57,8 @@ export class Agent {
   private readonly pingDb: Session;
   /** A peer's /wait-applied during a handover, one at a time, never on a leader. */
   private readonly applyDb: Session;
+  private readonly adminDb: Session;
+  private readonly accounts: AccountKeeper;
   private readonly relayLog: RelayLogKeeper;
   /** Signs this agent's calls to peers and checks theirs (peer-auth.ts). */
   readonly peerAuth: PeerAuth;
@@ -72,6 +76,7 @@ export class Agent {
   /** This pod stepped down (or passed its renew deadline) and has not yet confirmed read_only: never release the Lease meanwhile. */
   private fenceOwed = false;
   private deadmanInstalled = false;
+  private setUpError = '';
   /** When the last cycle finished: /healthz fails when the loop stops completing cycles. */
   private lastCycleAt = performance.now();
   /** Since when a leader has had no semi-sync replica attached (null while one is). */
@@ -136,13 +141,29 @@ export class Agent {
     this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
     this.renewEveryMs = Math.max(s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2));
     this.followerReadEveryMs = Math.max(s.loopIntervalMs, Math.floor(s.leaseDurationMs / 2));
-    const target = () => ({ host: s.mysqlHost, port: s.mysqlPort, user: 'root', password: readSecret(s.secretsDir, 'root-password') });
+    const target = () => ({ host: s.mysqlHost, port: s.mysqlPort, user: AGENT_ACCOUNT.user, password: readSecret(s.secretsDir, 'agent-password') });
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
+    // root, only for the statement that carries a credential (CHANGE MASTER: its session keeps it out of the
+    // general log) and for installing the dead-man switch under its definer.
+    this.adminDb = new Session(() => ({ host: s.mysqlHost, port: s.mysqlPort, user: 'root', password: readSecret(s.secretsDir, 'root-password') }), dbTimeout, { quiet: true });
     this.fencer = new Fence(target, dbTimeout);
     this.pingDb = new Session(target, dbTimeout);
     this.applyDb = new Session(target, dbTimeout);
     this.peerAuth = new PeerAuth(s.secretsDir, s.podName);
+    this.accounts = new AccountKeeper({
+      // Quiet: an account statement carries a password's hash, which logs in as well as the password would.
+      accounts: new Session(() => ({ host: s.mysqlHost, port: s.mysqlPort, user: ADMIN_ACCOUNT.user, password: readSecret(s.secretsDir, 'root-password') }), 10_000, { quiet: true }),
+      leading: () => this.leading && this.local !== null && !this.local.readOnly && !this.fenceOwed,
+      admin: this.adminDb,
+      db: this.db,
+      secretsDir: s.secretsDir,
+      usersFile: s.usersFile,
+      dataDir: s.dataDir,
+      graceSeconds: s.passwordGraceSeconds,
+      log: this.log,
+      emit: (type, reason, message) => this.emit(type, reason, message),
+    });
     this.relayLog = new RelayLogKeeper({
       db: this.db,
       dataDir: s.dataDir,
@@ -269,6 +290,8 @@ export class Agent {
     this.fencer.close();
     this.pingDb.close();
     this.applyDb.close();
+    this.adminDb.close();
+    this.accounts.close();
   }
 
   /**
@@ -328,7 +351,7 @@ export class Agent {
    */
   private async fence(): Promise<void> {
     this.fenceOwed = true;
-    const spare = () => [this.db, this.pingDb, this.applyDb].map((session) => session.connectedThreadId()).filter((id): id is number => id !== null);
+    const spare = () => [this.db, this.pingDb, this.applyDb, this.adminDb].map((session) => session.connectedThreadId()).filter((id): id is number => id !== null);
     await this.fencer.fence(spare, this.s.loopIntervalMs);
     this.fenceOwed = false;
   }
@@ -640,13 +663,29 @@ export class Agent {
     }
   }
 
-  private async cycle(): Promise<void> {
-    if (!this.deadmanInstalled && this.local !== null) {
-      this.deadmanInstalled = await installDeadman(this.db).then(
-        () => true,
-        (err: Error) => (this.log.error(`dead-man switch not installed yet (retrying next cycle): ${err.message}`), false),
-      );
+  /**
+   * root's part, before anything else each cycle: the dead-man switch once, and this server's own accounts
+   * whenever their passwords in the Secret change (or are missing, on a datadir older than them). Tried while the
+   * server answered last time, or refused the agent's login (its account is what this sets right).
+   */
+  private async setUpServer(): Promise<void> {
+    if (this.local === null && this.localError !== null && !this.localError.includes('ER_ACCESS_DENIED')) return;
+    try {
+      if (!this.deadmanInstalled) {
+        await installDeadman(this.adminDb);
+        this.deadmanInstalled = true;
+      }
+      await this.accounts.ensureLocal();
+      this.setUpError = '';
+    } catch (err) {
+      const message = `server set-up (dead-man switch, local accounts) not done yet, retrying next cycle: ${(err as Error).message}`;
+      if (message !== this.setUpError) this.log.error(message);
+      this.setUpError = message;
     }
+  }
+
+  private async cycle(): Promise<void> {
+    await this.setUpServer();
     let o = await this.observe();
     if (await this.detachFromFormerLeader(o)) o = await this.observe();
     if (electionOpen(o)) o = { ...o, peers: await withPublished(this.kube, this.peerAuth, o.peers, o.lease.version!, this.kubeTimeoutMs) };
@@ -810,6 +849,7 @@ export class Agent {
       this.log.info(`a replica is attached; semi-sync source side on (timeout ${this.s.semiSyncTimeoutMs} ms)`);
     }
     if (this.labelled !== 'leader') await this.labelLeader(o);
+    this.accounts.onLeader(performance.now());
   }
 
   /**
@@ -973,7 +1013,7 @@ export class Agent {
     if (reconfigure) {
       const a = peerAddress(this.s, leader);
       const cloned = await readClonedPosition(this.s.dataDir);
-      await replicateFrom(this.db, { host: a.host, port: a.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }, cloned?.gtid);
+      await replicateFrom(this.db, this.adminDb, { host: a.host, port: a.mysqlPort, user: 'repl', password: await this.accounts.replicationPassword() }, cloned?.gtid);
       if (cloned) {
         await clearClonedPosition(this.s.dataDir);
         this.log.info(`replicating from the position the clone from ${cloned.donor} recorded: ${cloned.gtid || 'empty'}`);
@@ -983,6 +1023,7 @@ export class Agent {
       await startReplication(this.db);
     } else {
       this.emitOnce(`follow:${leader}`, 'Normal', 'Following', `replicating from ${leader} (${address})`);
+      await this.accounts.onFollower(performance.now(), this.local.replication);
     }
     if (this.labelled !== 'follower') {
       await this.kube.labelRole(this.s.podName, 'follower');
@@ -1058,7 +1099,7 @@ export class Agent {
     }
     // The target has everything this server has: replicate from it right away, so that it finds a replica
     // attached (and can switch semi-sync on) the moment it promotes.
-    await replicateFrom(this.db, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: readSecret(this.s.secretsDir, 'replication-password') }).catch((err: Error) =>
+    await replicateFrom(this.db, this.adminDb, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: await this.accounts.replicationPassword() }).catch((err: Error) =>
       this.log.error(`could not replicate from ${target.name} yet (the next cycle retries): ${err.message}`),
     );
     await nudge(addr, this.peerTimeoutMs, this.peerAuth);

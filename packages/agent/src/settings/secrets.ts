@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type SecretKey = 'root-password' | 'replication-password' | 'clone-token';
+import type { SecretKey } from '@mysqlha/config';
 
-/** A credential from its file in the secrets directory; trailing newlines are not part of it. */
-export function readSecret(secretsDir: string, key: SecretKey): string {
+export type { SecretKey };
+
+/**
+ * A credential from its file in the secrets directory (a key of SECRET_KEYS, or an application user's password
+ * key); trailing newlines are not part of it.
+ */
+export function readSecret(secretsDir: string, key: SecretKey | (string & {})): string {
   const path = join(secretsDir, key);
   let value: string;
   try {

@@ -43,6 +43,10 @@ export interface AgentSettings {
   cloneTlsCertFile: string;
   cloneTlsKeyFile: string;
   cloneTlsCaFile: string;
+  /** The overlay's application users (docs/runtime.md, "Accounts"); a missing file declares none. */
+  usersFile: string;
+  /** After a password rotation, how long the previous password keeps working. */
+  passwordGraceSeconds: number;
   /** Where agent.yaml was read from; the server config template my.cnf sits next to it. */
   configFile: string;
   podName: string;
@@ -91,6 +95,8 @@ const KEYS: Record<Exclude<keyof AgentSettings, 'configFile' | 'podName' | 'name
   cloneTlsCertFile: { kind: 'string', default: '' },
   cloneTlsKeyFile: { kind: 'string', default: '' },
   cloneTlsCaFile: { kind: 'string', default: '' },
+  usersFile: { kind: 'string', default: '/etc/mysqlha/users.yaml' },
+  passwordGraceSeconds: { kind: 'nonNegativeInt', default: 86400 },
 };
 
 export const SETTING_KEYS = Object.keys(KEYS) as (keyof typeof KEYS)[];

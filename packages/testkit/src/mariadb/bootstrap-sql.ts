@@ -1,14 +1,10 @@
-import { accountsSql } from '@mysqlha/config';
+import { accountsSql, quoteSql } from '@mysqlha/config';
 import type { Secrets } from './secrets.js';
 
 /** The schema and table the write checker uses; created at bootstrap so every server starts with it. */
 export const CHECK_SCHEMA = 'mysqlha_check';
 export const CHECK_TABLE = 'acked';
 export const CHECKER_USER = 'mysqlha_check';
-
-function quote(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-}
 
 /**
  * SQL run by `mariadb-install-db --extra-file` in bootstrap mode, where nothing is binlogged: every fresh server
@@ -18,10 +14,10 @@ function quote(value: string): string {
 export function bootstrapSql(secrets: Secrets): string {
   return [
     // The production accounts, exactly as `agent init` creates them.
-    accountsSql(secrets.rootPassword, secrets.replicationPassword),
+    accountsSql({ root: secrets.rootPassword, replication: secrets.replicationPassword, agent: secrets.agentPassword, clone: secrets.clonePassword }),
     `CREATE DATABASE ${CHECK_SCHEMA};`,
     `CREATE TABLE ${CHECK_SCHEMA}.${CHECK_TABLE} (id BIGINT PRIMARY KEY, payload VARCHAR(64) NOT NULL) ENGINE=InnoDB;`,
-    `CREATE USER ${CHECKER_USER}@'127.0.0.1' IDENTIFIED BY ${quote(secrets.checkerPassword)};`,
+    `CREATE USER ${CHECKER_USER}@'127.0.0.1' IDENTIFIED BY ${quoteSql(secrets.checkerPassword)};`,
     `GRANT SELECT, INSERT ON ${CHECK_SCHEMA}.* TO ${CHECKER_USER}@'127.0.0.1';`,
     '',
   ].join('\n');

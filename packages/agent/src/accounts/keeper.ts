@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { changeReplicationPassword, type ReplicationState } from '../db/ops.js';
+import type { Session } from '../db/mysql.js';
+import { readSecret } from '../settings/secrets.js';
+import { LOCAL_ACCOUNTS, localAccountStatements, nativePasswordHash, readUsersFile, REPLICATION_ACCOUNT, SYSTEM_ACCOUNTS, type ManagedAccount } from '@mysqlha/config';
+import { reconcileAccount, stored } from './reconcile.js';
+
+/** How often the leader compares accounts with the Secret and users.yaml, and a follower its replication password. */
+export const ACCOUNTS_EVERY_MS = 5000;
+
+export interface AccountKeeperOptions {
+  /** mysqlha_admin, which a read-only server refuses: used for nothing else, and never spared by the fence. */
+  accounts: Session;
+  /** root, quiet and outside the binlog: CHANGE MASTER (its password stays out of every log), local accounts. */
+  admin: Session;
+  db: Session;
+  /** This pod leads and its server is writable, as far as the loop knows. */
+  leading: () => boolean;
+  secretsDir: string;
+  usersFile: string;
+  dataDir: string;
+  graceSeconds: number;
+  log: { info(m: string): void; error(m: string): void };
+  emit(type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/**
+ * Keeps the server's accounts what the Secret and the overlay's users.yaml say (docs/runtime.md, "Accounts"),
+ * including a rotated password, with no failed login: on the leader, whose statements replicate, and for the
+ * replication password on each follower, whose IO thread logs in with it.
+ */
+export class AccountKeeper {
+  private lastRun = -Infinity;
+  private lastError = '';
+  private running: Promise<void> | null = null;
+  /** The local accounts' password hashes last applied; null: not yet since this agent started. */
+  private localKey: string | null = null;
+
+  constructor(private readonly o: AccountKeeperOptions) {}
+
+  private due(now: number): boolean {
+    if (now - this.lastRun < ACCOUNTS_EVERY_MS) return false;
+    this.lastRun = now;
+    return true;
+  }
+
+  private failed(what: string, err: unknown): void {
+    const message = `${what}: ${(err as Error).message}`;
+    if (message !== this.lastError) {
+      this.o.log.error(message);
+      this.o.emit('Warning', 'AccountsNotApplied', message);
+    }
+    this.lastError = message;
+  }
+
+  /**
+   * The leader, writable: every managed account as declared. Runs beside the loop, never in it: its statements
+   * are binlogged and wait for a replica's acknowledgement like any client's, and must not hold up a renew.
+   */
+  onLeader(now: number): void {
+    if (this.running || !this.due(now)) return;
+    this.running = this.reconcileAll().finally(() => {
+      this.running = null;
+    });
+  }
+
+  private async reconcileAll(): Promise<void> {
+    let accounts: ManagedAccount[];
+    try {
+      accounts = [...SYSTEM_ACCOUNTS, ...readUsersFile(this.o.usersFile)];
+    } catch (err) {
+      return this.failed('application users not applied', err);
+    }
+    const failures: string[] = [];
+    for (const a of accounts) {
+      if (!this.o.leading()) return;
+      try {
+        const password = readSecret(this.o.secretsDir, a.passwordKey);
+        const changes = await reconcileAccount(this.o.accounts, a, password, this.o.graceSeconds, Math.floor(Date.now() / 1000));
+        if (changes.length > 0) {
+          const message = `account ${a.user}@${a.host}: ${changes.join(', ')}${changes.includes('rotated') ? ` (the previous password stays valid for ${this.o.graceSeconds} s)` : ''}`;
+          this.o.log.info(message);
+          this.o.emit('Normal', 'AccountUpdated', message);
+        }
+      } catch (err) {
+        // A server fenced meanwhile refuses the statement: expected, not worth an Event.
+        if (!this.o.leading()) return;
+        failures.push(`${a.user}@${a.host}: ${(err as Error).message}`);
+      }
+    }
+    if (failures.length > 0) return this.failed('accounts not applied', new Error(failures.join('; ')));
+    this.lastError = '';
+  }
+
+  /** Ends its session: a statement under way (waiting for an acknowledgement, say) fails rather than hang a stop. */
+  close(): void {
+    this.o.accounts.close();
+  }
+
+  /**
+   * The accounts used on this server only (the agent's, the clone's, mysqlha_admin): created if missing (a
+   * datadir older than them) and given the Secret's passwords, by root outside the binlog, whenever those change.
+   * Each pod does it for itself, so a pod whose Secret changes first never locks its own agent out.
+   */
+  async ensureLocal(): Promise<void> {
+    const passwords = LOCAL_ACCOUNTS.map((a) => readSecret(this.o.secretsDir, a.passwordKey));
+    const key = passwords.map(nativePasswordHash).join(',');
+    if (key === this.localKey) return;
+    await this.o.admin.query('SET SESSION sql_log_bin = 0');
+    for (const [i, a] of LOCAL_ACCOUNTS.entries()) {
+      for (const sql of localAccountStatements(a, passwords[i]!)) await this.o.admin.query(sql);
+    }
+    if (this.localKey !== null) this.o.log.info(`local accounts given the Secret's passwords: ${LOCAL_ACCOUNTS.map((a) => a.user).join(', ')}`);
+    this.localKey = key;
+  }
+
+  /**
+   * The replication password to log in to the leader with: the Secret's once the leader has it (its ALTER USER
+   * replicated here, so this server's copy of the account accepts it), until then the one in use.
+   */
+  async replicationPassword(): Promise<string> {
+    const want = readSecret(this.o.secretsDir, 'replication-password');
+    const repl = await stored(this.o.admin, REPLICATION_ACCOUNT);
+    if (repl?.hashes.includes(nativePasswordHash(want))) return want;
+    return passwordInUse(this.o.dataDir) ?? want;
+  }
+
+  /** A replicating follower: its IO thread logs in with the replication password of the Secret once the leader has it. */
+  async onFollower(now: number, replication: ReplicationState | null): Promise<void> {
+    if (!replication || replication.ioRunning === 'No' || !this.due(now)) return;
+    try {
+      const want = await this.replicationPassword();
+      if (passwordInUse(this.o.dataDir) === want) return;
+      if (await changeReplicationPassword(this.o.db, this.o.admin, want, 1000)) this.o.log.info('replication now logs in with the replication password of the Secret');
+    } catch (err) {
+      this.failed('replication password not updated', err);
+    }
+  }
+}
+
+/** The password the IO thread logs in with: line 6 of master.info, which CHANGE MASTER writes. */
+function passwordInUse(dataDir: string): string | null {
+  try {
+    return readFileSync(join(dataDir, 'master.info'), 'utf8').split('\n')[5] ?? null;
+  } catch {
+    return null;
+  }
+}
