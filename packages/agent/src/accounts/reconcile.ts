@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Session } from '../db/mysql.js';
-import { nativePasswordHash, type ManagedAccount } from '@mysqlha/config';
+import { accountName as name, nativePasswordHash, type ManagedAccount } from '@mysqlha/config';
 
 /** Privileges an application user gets on its database: never a global one (no READ_ONLY ADMIN, no SUPER). */
 const DATABASE_PRIVILEGES = { readwrite: 'ALL PRIVILEGES', readonly: 'SELECT, SHOW VIEW' } as const;
@@ -25,10 +25,6 @@ export async function stored(db: Session, a: { user: string; host: string }): Pr
   const priv = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { authentication_string?: string; auth_or?: { authentication_string?: string }[]; password_last_changed?: number };
   const hashes = [priv.authentication_string ?? '', ...(priv.auth_or ?? []).slice(1).map((o) => o.authentication_string ?? '')];
   return { hashes, changedAt: priv.password_last_changed ?? 0 };
-}
-
-function name(a: ManagedAccount): string {
-  return `'${a.user}'@'${a.host}'`;
 }
 
 /**
