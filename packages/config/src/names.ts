@@ -40,4 +40,6 @@ export function selectorLabels(spec: ClusterSpec): Record<string, string> {
 }
 
 export const ROLE_LABEL = 'role';
+/** The annotation an agent publishes its election position in, on its own pod (docs/ha.md). */
+export const ELECTION_POSITION_ANNOTATION = 'mysqlha.io/election-position';
 export type Role = 'leader' | 'follower';

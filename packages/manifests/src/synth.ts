@@ -3,7 +3,7 @@ import { configMap } from './objects/config-map.js';
 import { podDisruptionBudget } from './objects/disruption.js';
 import { externalSecret } from './objects/external-secret.js';
 import { networkPolicy } from './objects/network-policy.js';
-import { role, roleBinding, serviceAccount } from './objects/rbac.js';
+import { agentPodPolicy, role, roleBinding, serviceAccount } from './objects/rbac.js';
 import { headlessService, roleService } from './objects/services.js';
 import { statefulSet } from './objects/statefulset.js';
 import type { KubeObject } from './objects/types.js';
@@ -14,6 +14,7 @@ export function synth(spec: ClusterSpec = DEFAULT_CLUSTER_SPEC): KubeObject[] {
     serviceAccount(spec),
     role(spec),
     roleBinding(spec),
+    ...agentPodPolicy(spec),
     configMap(spec),
     externalSecret(spec),
     headlessService(spec),

@@ -49,6 +49,8 @@ describe('base/', () => {
       'service-mysql.yaml',
       'serviceaccount-mysql-agent.yaml',
       'statefulset-mysql.yaml',
+      'validatingadmissionpolicy-mysqlha-mysql-agent-pod-patches.yaml',
+      'validatingadmissionpolicybinding-mysqlha-mysql-agent-pod-patches.yaml',
     ]);
     for (const [name, text] of files) expect(text.startsWith(`${GENERATED_HEADER.join('\n')}\n`), name).toBe(true);
   });

@@ -30,6 +30,8 @@ describe('synth', () => {
       'Service/mysql-leader',
       'ServiceAccount/mysql-agent',
       'StatefulSet/mysql',
+      'ValidatingAdmissionPolicy/mysqlha-mysql-agent-pod-patches',
+      'ValidatingAdmissionPolicyBinding/mysqlha-mysql-agent-pod-patches',
     ]);
   });
 

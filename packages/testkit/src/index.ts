@@ -19,7 +19,7 @@ export { assertConverged, missingAckedIds, type Acked, type Convergence, type Co
 export { clusterNotReady, waitForCluster } from './check/cluster-ready.js';
 export { cpuPercent, cpuSeconds, rssKiB } from './measure/proc.js';
 export { summarize, type Summary } from './measure/stats.js';
-export { startControlPlane, type ControlPlane, type ControlPlaneOptions } from './kube/control-plane.js';
+export { KubeApi, startControlPlane, type ControlPlane, type ControlPlaneOptions } from './kube/control-plane.js';
 export { runCampaign, formatCampaign, type CampaignOptions, type CampaignReport, type FaultResult, type KindSummary } from './chaos/campaign.js';
 export { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
 export { healthyLeader, restartExited, startLocalCluster, type LocalCluster, type LocalClusterOptions } from './cluster/local-cluster.js';

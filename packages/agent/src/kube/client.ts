@@ -11,6 +11,7 @@ import {
   type RequestContext,
   type V1Lease,
 } from '@kubernetes/client-node';
+import { ELECTION_POSITION_ANNOTATION } from '@mysqlha/config';
 
 export interface LeaseRecord {
   /** Empty when nobody holds it (never taken, or released). */
@@ -69,7 +70,7 @@ export const MEMBERS = 'mysqlha.io/members';
 export const INHERITED = 'mysqlha.io/inherited';
 export const HANDED_BY = 'mysqlha.io/handed-by';
 /** On a Pod: where its server stands, frozen, for an election it cannot reach every peer for. */
-export const ELECTION_POSITION = 'mysqlha.io/election-position';
+export const ELECTION_POSITION = ELECTION_POSITION_ANNOTATION;
 
 /**
  * A follower's position, published on its own Pod when the Lease is free or expired and its IO thread is stopped,

@@ -1,4 +1,6 @@
-import { AGENT_RBAC_RULES, agentResourceNames, clusterNames, type ClusterSpec } from '@mysqlha/config';
+import { AGENT_RBAC_RULES, agentResourceNames, clusterNames, ELECTION_POSITION_ANNOTATION, ROLE_LABEL, type ClusterSpec } from '@mysqlha/config';
+import type { IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy';
+import type { IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
 import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -39,4 +41,53 @@ export function roleBinding(spec: ClusterSpec): Named<IRoleBinding> {
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name, namespace: spec.namespace }],
   };
+}
+
+/**
+ * What RBAC cannot say: the agent may patch its pods, but only their `role` label (to `leader` or `follower`)
+ * and the annotation it publishes its election position in. Cluster-scoped (admission policies have no namespace), and the same in every namespace: it applies
+ * to this ServiceAccount's requests on pods of its own namespace, whichever that is.
+ */
+export function agentPodPolicy(spec: ClusterSpec): [Named<IValidatingAdmissionPolicy>, Named<IValidatingAdmissionPolicyBinding>] {
+  const account = clusterNames(spec).serviceAccount;
+  const name = `mysqlha-${account}-pod-patches`;
+  const labels = (o: string) => `(has(${o}.metadata.labels) ? ${o}.metadata.labels : {})`;
+  const annotations = (o: string) => `(has(${o}.metadata.annotations) ? ${o}.metadata.annotations : {})`;
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: objectMeta(spec, name),
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods'] }] },
+        matchConditions: [{ name: 'the-agent', expression: `request.userInfo.username == 'system:serviceaccount:' + request.namespace + ':${account}'` }],
+        variables: [
+          { name: 'labels', expression: labels('object') },
+          { name: 'oldLabels', expression: labels('oldObject') },
+        ],
+        validations: [
+          {
+            expression: `variables.labels.all(k, k == '${ROLE_LABEL}' || (k in variables.oldLabels && variables.oldLabels[k] == variables.labels[k])) && variables.oldLabels.all(k, k == '${ROLE_LABEL}' || k in variables.labels)`,
+            message: `the mysqlha agent may change no label of a pod but ${ROLE_LABEL}`,
+          },
+          {
+            expression: `'${ROLE_LABEL}' in variables.labels ? variables.labels['${ROLE_LABEL}'] in ['leader', 'follower'] : !('${ROLE_LABEL}' in variables.oldLabels)`,
+            message: `the mysqlha agent may set ${ROLE_LABEL} to leader or follower only, and never remove it`,
+          },
+          {
+            expression: `${annotations('object')}.all(k, k == '${ELECTION_POSITION_ANNOTATION}' || (k in ${annotations('oldObject')} && ${annotations('oldObject')}[k] == ${annotations('object')}[k])) && ${annotations('oldObject')}.all(k, k == '${ELECTION_POSITION_ANNOTATION}' || k in ${annotations('object')})`,
+            message: `the mysqlha agent may change no annotation of a pod but ${ELECTION_POSITION_ANNOTATION}`,
+          },
+          { expression: 'object.spec == oldObject.spec', message: "the mysqlha agent may change nothing in a pod's spec" },
+        ],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: objectMeta(spec, name),
+      spec: { policyName: name, validationActions: ['Deny'] },
+    },
+  ];
 }

@@ -1,4 +1,6 @@
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1beta1/ExternalSecret';
+import type { IValidatingAdmissionPolicy } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy';
+import type { IValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
@@ -24,5 +26,7 @@ export type KubeObject = (
   | IRoleBinding
   | IPodDisruptionBudget
   | INetworkPolicy
+  | IValidatingAdmissionPolicy
+  | IValidatingAdmissionPolicyBinding
   | ExternalSecretV1
 ) & { metadata: { name: string; namespace: string } };

@@ -2,6 +2,8 @@ import { startControlPlane as start, type ControlPlane, type ControlPlaneOptions
 import { trackCloser } from '../process/registry.js';
 
 export type { ControlPlane, ControlPlaneOptions } from '@mysqlha/kube-tools';
+/** A client of the control plane's API server, e.g. with a ServiceAccount's token. */
+export { KubeApi } from '@mysqlha/kube-tools';
 
 /**
  * A real control plane for a test (etcd, kube-apiserver, and the controllers and scheduler when asked): see
