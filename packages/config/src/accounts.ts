@@ -22,6 +22,11 @@ export const ADMIN_ACCOUNT = { user: 'mysqlha_admin', host: '127.0.0.1' } as con
 /** The account mariabackup streams a clone with, on the donor. */
 export const CLONE_ACCOUNT = { user: 'mysqlha_clone', host: '127.0.0.1' } as const;
 export const REPLICATION_ACCOUNT = { user: 'repl', host: '%' } as const;
+/**
+ * The users whose sessions the fence leaves alone (server threads, the replicas' dump threads), beside the
+ * agent's own sessions. No application user may be named like one (users.yaml), or it could hold the fence back.
+ */
+export const FENCE_SPARED_USERS: readonly string[] = ['system user', 'event_scheduler', REPLICATION_ACCOUNT.user, 'mariadb.sys', 'unauthenticated user'];
 
 /**
  * What the agent's loop runs, statement by statement (docs/runtime.md lists which needs which):
@@ -43,8 +48,16 @@ export const AGENT_GLOBAL_PRIVILEGES: readonly string[] = [
   'SHUTDOWN',
   'SLAVE MONITOR',
 ];
-/** The dead-man switch's deadline (db/deadman.ts in the agent): the one table the agent's account may touch. */
-export const AGENT_TABLE_PRIVILEGES = { table: 'mysqlha.fence', privileges: ['SELECT', 'UPDATE'] } as const;
+/** The schema of the dead-man switch (db/deadman.ts in the agent), and its table holding the deadline. */
+export const DEADMAN_SCHEMA = 'mysqlha';
+export const DEADMAN_TABLE = `${DEADMAN_SCHEMA}.fence`;
+/** Creates them if missing: at bootstrap, so the agent's grant can name the table, and when the agent installs the switch. */
+export const DEADMAN_TABLE_SQL = [
+  `CREATE DATABASE IF NOT EXISTS ${DEADMAN_SCHEMA}`,
+  `CREATE TABLE IF NOT EXISTS ${DEADMAN_TABLE} (id TINYINT UNSIGNED PRIMARY KEY, deadline DATETIME(3) NOT NULL) ENGINE=InnoDB`,
+] as const;
+/** The dead-man switch's deadline: the one table the agent's account may touch. */
+export const AGENT_TABLE_PRIVILEGES = { table: DEADMAN_TABLE, privileges: ['SELECT', 'UPDATE'] } as const;
 /** What mariabackup --backup needs of the server it copies. */
 export const CLONE_GLOBAL_PRIVILEGES: readonly string[] = ['BINLOG MONITOR', 'LOCK TABLES', 'PROCESS', 'RELOAD'];
 /** BINLOG MONITOR is what MariaDB 10.11 calls REPLICATION CLIENT. */
@@ -98,12 +111,6 @@ export function localAccountStatements(a: LocalAccount, password: string): strin
   const hash = quoteSql(nativePasswordHash(password));
   return [`CREATE USER IF NOT EXISTS ${name} IDENTIFIED BY PASSWORD ${hash}`, `ALTER USER ${name} IDENTIFIED BY PASSWORD ${hash}`, ...a.grants.map((g) => g.replace('{account}', name))];
 }
-
-/** The schema and table of the dead-man switch (the agent's db/deadman.ts fills them in). */
-export const DEADMAN_TABLE_SQL = [
-  'CREATE DATABASE IF NOT EXISTS mysqlha',
-  'CREATE TABLE IF NOT EXISTS mysqlha.fence (id TINYINT UNSIGNED PRIMARY KEY, deadline DATETIME(3) NOT NULL) ENGINE=InnoDB',
-] as const;
 
 export interface AccountPasswords {
   root: string;

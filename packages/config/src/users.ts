@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { LOCAL_ACCOUNTS, REPLICATION_ACCOUNT } from './accounts.js';
+import { FENCE_SPARED_USERS, LOCAL_ACCOUNTS, REPLICATION_ACCOUNT } from './accounts.js';
 import { SECRET_KEYS, type SecretKey } from './paths.js';
 import { parse as parseYaml } from 'yaml';
 
@@ -30,7 +30,7 @@ const KEY = /^[-._a-zA-Z0-9]{1,253}$/;
  * mysqlha's accounts, and the users whose sessions the fence spares (a user named like one could hold the fence
  * back).
  */
-const RESERVED = new Set(['root', 'mariadb.sys', 'public', 'event_scheduler', 'repl', ...SYSTEM_ACCOUNTS.map((a) => a.user), ...LOCAL_ACCOUNTS.map((a) => a.user)]);
+const RESERVED = new Set(['root', 'public', ...FENCE_SPARED_USERS, ...SYSTEM_ACCOUNTS.map((a) => a.user), ...LOCAL_ACCOUNTS.map((a) => a.user)]);
 const reserved = (name: string) => RESERVED.has(name.toLowerCase()) || name.toLowerCase().startsWith('mysqlha');
 const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys', 'mysqlha']);
 

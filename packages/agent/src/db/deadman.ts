@@ -1,3 +1,4 @@
+import { DEADMAN_SCHEMA, DEADMAN_TABLE_SQL } from '@mysqlha/config';
 import { Session } from './mysql.js';
 
 /**
@@ -13,13 +14,12 @@ import { Session } from './mysql.js';
  * read_only, to read the deadline, and EVENT on its own schema (the scheduler requires it of a definer).
  */
 export const DEADMAN_PERIOD_MS = 1000;
-export const DEADMAN_SCHEMA = 'mysqlha';
+export { DEADMAN_SCHEMA };
 export const DEADMAN_ACCOUNT = "'mysqlha_deadman'@'localhost'";
 
 const STATEMENTS = [
   'SET SESSION sql_log_bin = 0',
-  `CREATE DATABASE IF NOT EXISTS ${DEADMAN_SCHEMA}`,
-  `CREATE TABLE IF NOT EXISTS ${DEADMAN_SCHEMA}.fence (id TINYINT UNSIGNED PRIMARY KEY, deadline DATETIME(3) NOT NULL) ENGINE=InnoDB`,
+  ...DEADMAN_TABLE_SQL,
   // Disarmed means long past: a server whose agent never armed it is fenced, never left writable.
   `INSERT IGNORE INTO ${DEADMAN_SCHEMA}.fence (id, deadline) VALUES (1, '2000-01-01 00:00:00.000')`,
   `CREATE USER IF NOT EXISTS ${DEADMAN_ACCOUNT} ACCOUNT LOCK`,

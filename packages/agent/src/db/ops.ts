@@ -1,3 +1,4 @@
+import { FENCE_SPARED_USERS } from '@mysqlha/config';
 import type { RowDataPacket } from 'mysql2/promise';
 import { formatGtidPos, mergeGtidPos, parseGtidPos } from './gtid.js';
 import { DEADMAN_SCHEMA } from './deadman.js';
@@ -59,7 +60,6 @@ export function sqlBroken(local: LocalServer): string | null {
 }
 
 /** Users whose sessions are never killed when fencing: replication threads and the server's own accounts. */
-const SYSTEM_USERS = ['system user', 'event_scheduler', 'repl', 'mariadb.sys', 'unauthenticated user'];
 
 export async function observeLocal(db: Session): Promise<LocalServer> {
   const [vars] = await db.query<RowDataPacket[]>(
@@ -122,8 +122,8 @@ export async function killClientSessions(db: Session, keep: number[] = []): Prom
   const rows = await db.query<RowDataPacket[]>(
     `SELECT ID FROM information_schema.PROCESSLIST
       WHERE ID NOT IN (${spare.map(() => '?').join(',')}) AND COMMAND NOT IN ('Binlog Dump', 'Binlog Dump GTID', 'Daemon', 'Slave_IO', 'Slave_SQL', 'Slave_worker')
-        AND USER NOT IN (${SYSTEM_USERS.map(() => '?').join(',')})`,
-    [...spare, ...SYSTEM_USERS],
+        AND USER NOT IN (${FENCE_SPARED_USERS.map(() => '?').join(',')})`,
+    [...spare, ...FENCE_SPARED_USERS],
   );
   let killed = 0;
   for (const r of rows) {
