@@ -148,6 +148,21 @@ export async function setSemiSyncSource(db: Session, on: boolean, timeoutMs?: nu
 }
 
 /**
+ * Stops receiving and waits until everything received is applied (a stopped SQL thread is started for it): what
+ * follows (RESET SLAVE, CHANGE MASTER) starts a new relay log and would discard an unapplied one. False when that
+ * did not finish within `timeoutMs`.
+ */
+async function applyReceived(db: Session, timeoutMs: number): Promise<boolean> {
+  await db.query('STOP SLAVE IO_THREAD');
+  const after = (await db.query<RowDataPacket[]>('SHOW SLAVE STATUS'))[0];
+  const ioPos = String(after?.Gtid_IO_Pos ?? '');
+  if (ioPos === '') return true;
+  if (String(after?.Slave_SQL_Running) !== 'Yes') await db.query('START SLAVE SQL_THREAD');
+  const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [ioPos, timeoutMs / 1000], timeoutMs + 1000);
+  return Number((w as RowDataPacket).r) === 0;
+}
+
+/**
  * Applies what the relay log holds, then stops replicating for good. Returns false when the relay log
  * was not applied within `timeoutMs` (replication is left running).
  */
@@ -155,15 +170,7 @@ export async function finishReplication(db: Session, timeoutMs: number): Promise
   const status = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
   const s = status[0];
   if (s && s.Master_Host) {
-    await db.query('STOP SLAVE IO_THREAD');
-    const after = (await db.query<RowDataPacket[]>('SHOW SLAVE STATUS'))[0];
-    const ioPos = String(after?.Gtid_IO_Pos ?? '');
-    if (ioPos !== '') {
-      // A stopped SQL thread is started so the relay log is applied; RESET SLAVE would discard it unapplied.
-      if (String(after?.Slave_SQL_Running) !== 'Yes') await db.query('START SLAVE SQL_THREAD');
-      const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [ioPos, timeoutMs / 1000], timeoutMs + 1000);
-      if (Number((w as RowDataPacket).r) !== 0) return false;
-    }
+    if (!(await applyReceived(db, timeoutMs))) return false;
     await db.query('STOP SLAVE');
     await db.query('RESET SLAVE ALL');
   }
@@ -222,16 +229,13 @@ export async function replicateFrom(db: Session, admin: Session, src: SourceAddr
 }
 
 /**
- * A rotated replication password, for the same source. CHANGE MASTER starts a new relay log, so everything
- * received is applied first (a relay log may hold the only copy here of an acknowledged write); false when
- * that did not finish within `timeoutMs`, and the password is left for the next attempt.
+ * A rotated replication password, for the same source, once everything received is applied (a relay log may hold
+ * the only copy here of an acknowledged write); false when that did not finish within `timeoutMs`, and the
+ * password is left for the next attempt.
  */
 export async function changeReplicationPassword(db: Session, admin: Session, password: string, timeoutMs: number): Promise<boolean> {
-  await db.query('STOP SLAVE IO_THREAD');
   try {
-    const [s] = await db.query<RowDataPacket[]>('SHOW SLAVE STATUS');
-    const [w] = await db.query<RowDataPacket[]>('SELECT MASTER_GTID_WAIT(?, ?) AS r', [String(s?.Gtid_IO_Pos ?? ''), timeoutMs / 1000], timeoutMs + 1000);
-    if (Number((w as RowDataPacket).r) !== 0) return false;
+    if (!(await applyReceived(db, timeoutMs))) return false;
     await db.query('STOP SLAVE');
     await admin.query('CHANGE MASTER TO MASTER_PASSWORD = ?', [password]);
     return true;
