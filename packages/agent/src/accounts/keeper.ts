@@ -34,7 +34,7 @@ export class AccountKeeper {
   private lastRun = -Infinity;
   private lastError = '';
   private running: Promise<void> | null = null;
-  /** The local accounts' password hashes last applied; null: not yet since this agent started. */
+  /** The local accounts' passwords last applied; null: not yet since this agent started. */
   private localKey: string | null = null;
 
   constructor(private readonly o: AccountKeeperOptions) {}
@@ -105,7 +105,7 @@ export class AccountKeeper {
    */
   async ensureLocal(): Promise<void> {
     const passwords = LOCAL_ACCOUNTS.map((a) => readSecret(this.o.secretsDir, a.passwordKey));
-    const key = passwords.map(nativePasswordHash).join(',');
+    const key = passwords.join('\n');
     if (key === this.localKey) return;
     await this.o.admin.query('SET SESSION sql_log_bin = 0');
     for (const [i, a] of LOCAL_ACCOUNTS.entries()) {
@@ -115,23 +115,24 @@ export class AccountKeeper {
     this.localKey = key;
   }
 
-  /**
-   * The replication password to log in to the leader with: the Secret's once the leader has it (its ALTER USER
-   * replicated here, so this server's copy of the account accepts it), until then the one in use.
-   */
+  /** Whether the leader has `password` for repl@%: its ALTER USER replicated here, so this server's copy accepts it. */
+  private async leaderAccepts(password: string): Promise<boolean> {
+    const repl = await stored(this.o.admin, REPLICATION_ACCOUNT);
+    return repl?.hashes.includes(nativePasswordHash(password)) ?? false;
+  }
+
+  /** The replication password to log in to the leader with: the Secret's once the leader has it, until then the one in use. */
   async replicationPassword(): Promise<string> {
     const want = readSecret(this.o.secretsDir, 'replication-password');
-    const repl = await stored(this.o.admin, REPLICATION_ACCOUNT);
-    if (repl?.hashes.includes(nativePasswordHash(want))) return want;
-    return passwordInUse(this.o.dataDir) ?? want;
+    return (await this.leaderAccepts(want)) ? want : (passwordInUse(this.o.dataDir) ?? want);
   }
 
   /** A replicating follower: its IO thread logs in with the replication password of the Secret once the leader has it. */
   async onFollower(now: number, replication: ReplicationState | null): Promise<void> {
     if (!replication || replication.ioRunning === 'No' || !this.due(now)) return;
     try {
-      const want = await this.replicationPassword();
-      if (passwordInUse(this.o.dataDir) === want) return;
+      const want = readSecret(this.o.secretsDir, 'replication-password');
+      if (passwordInUse(this.o.dataDir) === want || !(await this.leaderAccepts(want))) return;
       if (await changeReplicationPassword(this.o.db, this.o.admin, want, 1000)) this.o.log.info('replication now logs in with the replication password of the Secret');
     } catch (err) {
       this.failed('replication password not updated', err);

@@ -21,12 +21,12 @@ import {
 import { armDeadman, DEADMAN_PERIOD_MS, installDeadman } from '../db/deadman.js';
 import { RelayLogKeeper } from '../db/relay-log.js';
 import { Kube, LeaseConflict, positionBody, type LeaseRecord } from '../kube/client.js';
-import { readSecret } from '../settings/secrets.js';
+import { readSecret, type SecretKey } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
 import { Fence } from './fence.js';
 import { PeerAuth } from './peer-auth.js';
-import { electionOpen, withPublished } from './published.js';
+import { electionOpen, sealedByPod, sealPosition, withPublished } from './published.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
 import { announceRenew, fetchStatus, freezePeer, nudge, peerAddress, waitPeerApplied } from './peers.js';
@@ -141,19 +141,20 @@ export class Agent {
     this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
     this.renewEveryMs = Math.max(s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2));
     this.followerReadEveryMs = Math.max(s.loopIntervalMs, Math.floor(s.leaseDurationMs / 2));
-    const target = () => ({ host: s.mysqlHost, port: s.mysqlPort, user: AGENT_ACCOUNT.user, password: readSecret(s.secretsDir, 'agent-password') });
+    const localServer = (user: string, passwordKey: SecretKey) => () => ({ host: s.mysqlHost, port: s.mysqlPort, user, password: readSecret(s.secretsDir, passwordKey) });
+    const target = localServer(AGENT_ACCOUNT.user, 'agent-password');
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
     // root, only for the statement that carries a credential (CHANGE MASTER: its session keeps it out of the
     // general log) and for installing the dead-man switch under its definer.
-    this.adminDb = new Session(() => ({ host: s.mysqlHost, port: s.mysqlPort, user: 'root', password: readSecret(s.secretsDir, 'root-password') }), dbTimeout, { quiet: true });
+    this.adminDb = new Session(localServer('root', 'root-password'), dbTimeout, { quiet: true });
     this.fencer = new Fence(target, dbTimeout);
     this.pingDb = new Session(target, dbTimeout);
     this.applyDb = new Session(target, dbTimeout);
     this.peerAuth = new PeerAuth(s.secretsDir, s.podName);
     this.accounts = new AccountKeeper({
       // Quiet: an account statement carries a password's hash, which logs in as well as the password would.
-      accounts: new Session(() => ({ host: s.mysqlHost, port: s.mysqlPort, user: ADMIN_ACCOUNT.user, password: readSecret(s.secretsDir, 'root-password') }), 10_000, { quiet: true }),
+      accounts: new Session(localServer(ADMIN_ACCOUNT.user, 'root-password'), 10_000, { quiet: true }),
       leading: () => this.leading && this.local !== null && !this.local.readOnly && !this.fenceOwed,
       admin: this.adminDb,
       db: this.db,
@@ -442,7 +443,7 @@ export class Agent {
     if (this.publishedVersion !== null || this.ownPublicationRead) return;
     try {
       const own = await this.kube.readPosition(this.s.podName);
-      this.publishedVersion = own && this.peerAuth.sealed('position', this.s.podName, positionBody(own), own.sig) ? own.lease : null;
+      this.publishedVersion = own && sealedByPod(this.peerAuth, this.s.podName, own) ? own.lease : null;
       this.ownPublicationRead = true;
     } catch {
       // retried next cycle; until then the Lease is judged by this agent's own clock alone
@@ -622,7 +623,7 @@ export class Agent {
       const fields = { lease: o.lease.version, pos: local.receivedPos, readOnly: local.readOnly, sqlBroken: sqlBroken(local), diverged: this.diverged !== null };
       const key = positionBody(fields);
       if (key === this.publishedKey) return;
-      const record = { ...fields, sig: this.peerAuth.seal('position', this.s.podName, key) };
+      const record = sealPosition(this.peerAuth, this.s.podName, fields);
       await this.kube.publishPosition(record);
       this.publishedKey = key;
       this.publishedVersion = record.lease;

@@ -1,6 +1,16 @@
-import { positionBody, type Kube } from '../kube/client.js';
+import { positionBody, type Kube, type PublishedPosition } from '../kube/client.js';
 import type { PeerAuth } from './peer-auth.js';
 import type { Observation, PeerView } from './decide.js';
+
+/** `pod`'s record of its position, sealed with the cluster key. */
+export function sealPosition(auth: PeerAuth, pod: string, fields: Omit<PublishedPosition, 'sig'>): PublishedPosition {
+  return { ...fields, sig: auth.seal('position', pod, positionBody(fields)) };
+}
+
+/** Whether a record is `pod`'s own: anyone who may patch the pod could write one, only a sealed one counts. */
+export function sealedByPod(auth: PeerAuth, pod: string, p: PublishedPosition): boolean {
+  return auth.sealed('position', pod, positionBody(p), p.sig);
+}
 
 /** No valid holder, as this pod sees the Lease: an election may run, and positions published for it count. */
 export function electionOpen(o: Observation): boolean {
@@ -26,8 +36,7 @@ export async function withPublished(kube: Kube, auth: PeerAuth, peers: PeerView[
         kube.readPosition(p.name).catch(() => null),
         new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs).unref()),
       ]);
-      // Anyone who may patch the pod could write a record; only one sealed with the cluster key counts.
-      if (!pub || pub.lease !== leaseVersion || !auth.sealed('position', p.name, positionBody(pub), pub.sig)) return p;
+      if (!pub || pub.lease !== leaseVersion || !sealedByPod(auth, p.name, pub)) return p;
       return { ...p, reachable: true, mysqlUp: true, receivedPos: pub.pos, diverged: pub.diverged, apiReachable: true, writable: !pub.readOnly, sqlBroken: pub.sqlBroken, published: true };
     }),
   );

@@ -69,8 +69,6 @@ export const POSITION = 'mysqlha.io/position';
 export const MEMBERS = 'mysqlha.io/members';
 export const INHERITED = 'mysqlha.io/inherited';
 export const HANDED_BY = 'mysqlha.io/handed-by';
-/** On a Pod: where its server stands, frozen, for an election it cannot reach every peer for. */
-export const ELECTION_POSITION = ELECTION_POSITION_ANNOTATION;
 
 /**
  * A follower's position, published on its own Pod when the Lease is free or expired and its IO thread is stopped,
@@ -231,7 +229,7 @@ export class Kube {
 
   async publishPosition(p: PublishedPosition): Promise<void> {
     await this.core.patchNamespacedPod(
-      { name: this.o.podName, namespace: this.o.namespace, body: { metadata: { annotations: { [ELECTION_POSITION]: JSON.stringify(p) } } } },
+      { name: this.o.podName, namespace: this.o.namespace, body: { metadata: { annotations: { [ELECTION_POSITION_ANNOTATION]: JSON.stringify(p) } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
     );
   }
@@ -239,7 +237,7 @@ export class Kube {
   /** What `pod` published, or null when nothing (valid) is there. */
   async readPosition(pod: string): Promise<PublishedPosition | null> {
     const p = await this.core.readNamespacedPod({ name: pod, namespace: this.o.namespace }, this.opts);
-    const raw = p.metadata?.annotations?.[ELECTION_POSITION];
+    const raw = p.metadata?.annotations?.[ELECTION_POSITION_ANNOTATION];
     if (!raw) return null;
     try {
       const v = JSON.parse(raw) as Partial<PublishedPosition>;
