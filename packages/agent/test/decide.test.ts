@@ -37,6 +37,12 @@ describe('decide: the holder', () => {
     expect(decide(leader())).toEqual({ action: { kind: 'lead' }, reason: 'I hold the lease, renewed' });
   });
 
+  it('releases the Lease for an election when its session to its mysqld was replaced since it promoted (a restart may have cut writes)', () => {
+    const d = decide(leader({ local: up({ readOnly: true, restartedWhileLeading: true }) }));
+    expect(d.action).toEqual({ kind: 'demote', release: true });
+    expect(d.reason).toMatch(/my mysqld may have restarted since I became leader/);
+  });
+
   it('steps down (releasing once fenced) when no replica has acknowledged for semiSyncStepDownAfterMs, but not alone', () => {
     expect(decide(leader({ noSemiSyncMs: 29_999 })).action).toEqual({ kind: 'lead' });
     const d = decide(leader({ noSemiSyncMs: 30_000 }));

@@ -46,6 +46,11 @@ const lastGood = new Map<string, string>();
 export class Session {
   private conn: Connection | null = null;
   private connecting: Promise<Connection> | null = null;
+  /**
+   * Connections this session has opened. A server restart closes every connection, and the next statement opens
+   * a new one without an error when the old one's end was noticed first (the caller frozen meanwhile, say).
+   */
+  connections = 0;
 
   /** `quiet`: its statements may carry credentials, so they stay out of the general log (needs SUPER). */
   constructor(
@@ -85,6 +90,7 @@ export class Session {
             throw err;
           }
           this.conn = c;
+          this.connections++;
           return c;
         })
         .finally(() => {

@@ -75,6 +75,8 @@ export class Agent {
   private leading = false;
   /** This pod stepped down (or passed its renew deadline) and has not yet confirmed read_only: never release the Lease meanwhile. */
   private fenceOwed = false;
+  /** Which of its session's connections this pod became the writable leader on (Session.connections). */
+  private ledOnConnection: number | null = null;
   private deadmanInstalled = false;
   private setUpError = '';
   /** When the last cycle finished: /healthz fails when the loop stops completing cycles. */
@@ -512,6 +514,7 @@ export class Agent {
           ? `the leader's binlog does not hold this server's history (error ${rejected.lastIoErrno || rejected.lastSqlErrno}: ${rejected.lastIoError || rejected.lastSqlError})`
           : null,
         sqlBroken: sqlBroken(local.l),
+        ...(this.leading && this.ledOnConnection !== null ? { restartedWhileLeading: this.db.connections !== this.ledOnConnection } : {}),
       };
     } else {
       this.local = null;
@@ -930,6 +933,7 @@ export class Agent {
       return;
     }
     this.leading = true;
+    this.ledOnConnection = this.db.connections;
     // Every pod up now may attach and acknowledge before the next renew could name it: count them from the start.
     this.termMembers = new Set(o.peers.filter((p) => p.reachable && p.mysqlUp && !p.diverged).map((p) => p.name));
     this.noSemiSyncSince = performance.now();

@@ -19,6 +19,12 @@ export type LocalView =
        * yet applied), or null. Such a server must not promote: RESET SLAVE would discard acknowledged writes.
        */
       sqlBroken: string | null;
+      /**
+       * While this pod leads: the agent's session to its server is not the one it promoted on. A restart of the
+       * server ends it, and crash recovery may have cut writes the followers hold; so does any lost connection,
+       * which cannot be told apart.
+       */
+      restartedWhileLeading?: boolean;
     };
 
 export interface LeaseView {
@@ -119,6 +125,12 @@ export function decide(o: Observation): Decision {
         return { action: { kind: 'demote', release: true }, reason: `my mysqld is down (${o.local.error}); releasing the lease so a follower takes over now` };
       }
       return { action: { kind: 'demote', release: false }, reason: `my mysqld does not answer (${o.local.error}); stepping down and letting the lease expire` };
+    }
+    if (o.local.restartedWhileLeading) {
+      return {
+        action: { kind: 'demote', release: true },
+        reason: 'my mysqld may have restarted since I became leader (my session to it was replaced), and its crash recovery may have cut writes my followers hold; releasing the lease for an election',
+      };
     }
     if (o.sinceRenewMs !== null && o.sinceRenewMs >= o.stepDownAfterMs) {
       return { action: { kind: 'demote', release: false }, reason: `could not renew the lease for ${o.sinceRenewMs} ms; read-only before anyone else may take it` };
