@@ -9,12 +9,11 @@ import { readUsersFile, SECRET_KEYS } from '@mysqlha/config';
 const usage = `Usage: npm run dev:secret [-- --force]
 
 Writes overlays/dev/secrets/dev.env (mode 0600, git-ignored) with a random value for every key of the
-credentials Secret
-(${SECRET_KEYS.join(', ')})
-and for the password key of every user overlays/dev/users.yaml declares. An existing file keeps its values and gains the keys it lacks, unless
---force is given: every value but root-password is then rotated, and the agents apply the new passwords once the
-Secret reaches the pods (the old replication and user passwords keep working for passwordGraceSeconds). The root
-password is never rotated here: change it with ALTER USER on every server first (docs/runtime.md, "Accounts").`;
+credentials Secret (${SECRET_KEYS.join(', ')})
+and for the password key of every user overlays/dev/users.yaml declares. An existing file keeps its values and
+gains the keys it lacks, unless --force is given: every value but root-password is then rotated, and the
+agents apply the new passwords once the Secret reaches the pods (the old replication and user passwords keep
+working for passwordGraceSeconds). The root password is never rotated here (docs/runtime.md, "Accounts").`;
 
 if (argv.help || argv.h) {
   console.log(usage);

@@ -5,6 +5,8 @@ import type { SecretKey } from './paths.js';
  * The server accounts of docs/runtime.md ("Accounts"), created at bootstrap (`mariadb-install-db --extra-file`,
  * where nothing is binlogged). Every login uses a password: no unix_socket account, and none for the OS user.
  */
+
+/** A string literal for SQL. */
 export function quoteSql(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }

@@ -45,14 +45,17 @@ export function roleBinding(spec: ClusterSpec): Named<IRoleBinding> {
 
 /**
  * What RBAC cannot say: the agent may patch its pods, but only their `role` label (to `leader` or `follower`)
- * and the annotation it publishes its election position in. Cluster-scoped (admission policies have no namespace), and the same in every namespace: it applies
- * to this ServiceAccount's requests on pods of its own namespace, whichever that is.
+ * and the annotation it publishes its election position in. Cluster-scoped (admission policies have no
+ * namespace), and the same in every namespace: it applies to this ServiceAccount's requests on pods of its own
+ * namespace, whichever that is.
  */
 export function agentPodPolicy(spec: ClusterSpec): [Named<IValidatingAdmissionPolicy>, Named<IValidatingAdmissionPolicyBinding>] {
   const account = clusterNames(spec).serviceAccount;
   const name = `mysqlha-${account}-pod-patches`;
-  const labels = (o: string) => `(has(${o}.metadata.labels) ? ${o}.metadata.labels : {})`;
-  const annotations = (o: string) => `(has(${o}.metadata.annotations) ? ${o}.metadata.annotations : {})`;
+  const map = (o: string, field: string) => `(has(${o}.metadata.${field}) ? ${o}.metadata.${field} : {})`;
+  /** Every key of variables[name] but `key` is as it was in variables[old], and none came or went. */
+  const onlyKeyChanges = (name: string, old: string, key: string) =>
+    `variables.${name}.all(k, k == '${key}' || (k in variables.${old} && variables.${old}[k] == variables.${name}[k])) && variables.${old}.all(k, k == '${key}' || k in variables.${name})`;
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -63,20 +66,19 @@ export function agentPodPolicy(spec: ClusterSpec): [Named<IValidatingAdmissionPo
         matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['pods'] }] },
         matchConditions: [{ name: 'the-agent', expression: `request.userInfo.username == 'system:serviceaccount:' + request.namespace + ':${account}'` }],
         variables: [
-          { name: 'labels', expression: labels('object') },
-          { name: 'oldLabels', expression: labels('oldObject') },
+          { name: 'labels', expression: map('object', 'labels') },
+          { name: 'oldLabels', expression: map('oldObject', 'labels') },
+          { name: 'annotations', expression: map('object', 'annotations') },
+          { name: 'oldAnnotations', expression: map('oldObject', 'annotations') },
         ],
         validations: [
-          {
-            expression: `variables.labels.all(k, k == '${ROLE_LABEL}' || (k in variables.oldLabels && variables.oldLabels[k] == variables.labels[k])) && variables.oldLabels.all(k, k == '${ROLE_LABEL}' || k in variables.labels)`,
-            message: `the mysqlha agent may change no label of a pod but ${ROLE_LABEL}`,
-          },
+          { expression: onlyKeyChanges('labels', 'oldLabels', ROLE_LABEL), message: `the mysqlha agent may change no label of a pod but ${ROLE_LABEL}` },
           {
             expression: `'${ROLE_LABEL}' in variables.labels ? variables.labels['${ROLE_LABEL}'] in ['leader', 'follower'] : !('${ROLE_LABEL}' in variables.oldLabels)`,
             message: `the mysqlha agent may set ${ROLE_LABEL} to leader or follower only, and never remove it`,
           },
           {
-            expression: `${annotations('object')}.all(k, k == '${ELECTION_POSITION_ANNOTATION}' || (k in ${annotations('oldObject')} && ${annotations('oldObject')}[k] == ${annotations('object')}[k])) && ${annotations('oldObject')}.all(k, k == '${ELECTION_POSITION_ANNOTATION}' || k in ${annotations('object')})`,
+            expression: onlyKeyChanges('annotations', 'oldAnnotations', ELECTION_POSITION_ANNOTATION),
             message: `the mysqlha agent may change no annotation of a pod but ${ELECTION_POSITION_ANNOTATION}`,
           },
           { expression: 'object.spec == oldObject.spec', message: "the mysqlha agent may change nothing in a pod's spec" },
