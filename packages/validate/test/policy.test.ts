@@ -19,11 +19,17 @@ describe('policies', () => {
     ]);
   });
 
-  it('secret-refs: a Secret is declared by an ExternalSecret (target name or own name), and its keys are checked when known', async () => {
+  it('secret-refs: a Secret is declared by an ExternalSecret (target name or own name) or a Certificate, and its keys are checked when known', async () => {
     expect(where(await errorsOf('policy/secret-refs.yaml'))).toEqual([
       'secret-refs Deployment/app spec.template.spec.volumes[0].secret.secretName',
       'secret-refs Deployment/app spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.key',
     ]);
+  });
+
+  it('certificate-names: a Certificate a StatefulSet mounts names its pods in its namespace, and loopback', async () => {
+    const errors = (await errorsOf('policy/certificate-names.yaml')).filter((e) => e.rule === 'certificate-names');
+    expect(where(errors)).toEqual(['certificate-names Certificate/wrong-namespace spec.dnsNames', 'certificate-names Certificate/wrong-namespace spec.ipAddresses']);
+    expect(errors[0]?.message).toMatch(/must cover db-0\.db\.prod\.svc and localhost/);
   });
 
   it('probes: every container needs readiness and liveness probes; init containers are exempt', async () => {
@@ -50,7 +56,7 @@ describe('policies', () => {
     ]);
   });
 
-  it('secret-clear-data: values in a Secret are errors, unless generated from the local env file in dev', async () => {
+  it('secret-clear-data: values in a Secret are errors, unless generated from local files (credentials, TLS) in dev', async () => {
     expect(where(await errorsOf('policy/secret-clear-data.yaml'))).toEqual([
       'secret-clear-data Secret/plain stringData',
       'secret-clear-data Secret/generated-outside-dev data',

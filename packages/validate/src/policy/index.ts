@@ -1,4 +1,5 @@
 import type { Finding } from '../report/types.js';
+import { certificateNames } from './certificate-names.js';
 import { configMapRefs } from './configmap-refs.js';
 import { gitopsPath } from './gitops-path.js';
 import { imageDigest } from './image-digest.js';
@@ -20,6 +21,7 @@ export const POLICIES: readonly Policy[] = [
   selectorMatch,
   configMapRefs,
   secretRefs,
+  certificateNames,
   probes,
   resources,
   podSecurity,

@@ -7,7 +7,7 @@ interface Declared {
   readonly keys?: ReadonlySet<string>;
 }
 
-/** A Secret is declared by a Secret object or by an ExternalSecret that writes it. */
+/** A Secret is declared by a Secret object, an ExternalSecret that writes it, or a cert-manager Certificate. */
 function declaredSecrets(objects: readonly KubeObject[]): Map<string, Declared> {
   const declared = new Map<string, Declared>();
   for (const secret of ofKind(objects, 'Secret')) {
@@ -21,6 +21,11 @@ function declaredSecrets(objects: readonly KubeObject[]): Map<string, Declared> 
     const keys = new Set(asArray(spec.data).map((item) => asString(asRecord(item).secretKey)).filter((key): key is string => key !== undefined));
     declared.set(`${namespaceOf(external)}/${target}`, knowable ? { keys } : {});
   }
+  // cert-manager writes tls.crt and tls.key, and ca.crt when the issuer knows its CA: keys not knowable here.
+  for (const certificate of ofKind(objects, 'Certificate')) {
+    const secretName = asString(asRecord(certificate.spec).secretName);
+    if (secretName) declared.set(`${namespaceOf(certificate)}/${secretName}`, {});
+  }
   return declared;
 }
 
@@ -33,7 +38,7 @@ export const secretRefs: Policy = {
       .flatMap((ref) => {
         const secret = declared.get(`${ref.namespace}/${ref.name}`);
         if (!secret) {
-          return [finding('secret-refs', ref.object, ref.namePath, `Secret "${ref.name}" is declared neither by a Secret nor by an ExternalSecret in the render`)];
+          return [finding('secret-refs', ref.object, ref.namePath, `Secret "${ref.name}" is declared neither by a Secret, an ExternalSecret nor a Certificate in the render`)];
         }
         if (ref.key === undefined || !secret.keys || secret.keys.has(ref.key)) return [];
         return [finding('secret-refs', ref.object, ref.keyPath ?? ref.namePath, `Secret "${ref.name}" will have no key "${ref.key}" (it has: ${[...secret.keys].join(', ') || 'none'})`)];

@@ -26,10 +26,12 @@ export function toSchemaErrors(errors: readonly AjvError[], data: unknown): Sche
     byPath.set(error.instancePath, group);
   }
   const out: SchemaError[] = [];
-  for (const [pointer, group] of byPath) {
+  for (const [pointer, all] of byPath) {
     const segments = pointerToSegments(pointer);
     const path = formatPath(segments);
     const value = valueAt(data, segments);
+    const group = all.filter((error) => !(error.keyword === 'format' && error.params.format === 'byte' && serverDecodes(value)));
+    if (group.length === 0) continue;
     if (group.some((error) => error.keyword === 'oneOf' || error.keyword === 'anyOf')) {
       out.push(alternatives(group, path, value));
       continue;
@@ -56,6 +58,8 @@ function single(error: AjvError, path: string, value: unknown): SchemaError {
       return { rule: 'schema/enum', path, message: `${JSON.stringify(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
     }
     case 'format':
+      // Bytes are a Secret's or a ConfigMap's binary data: never echoed.
+      if (error.params.format === 'byte') return { rule: 'schema/format', path, message: 'is not valid base64 (the value is not shown)' };
       return { rule: 'schema/format', path, message: `${JSON.stringify(value)} is not a valid ${String(error.params.format)}` };
     default:
       return { rule: 'schema/invalid', path, message: error.message ?? error.keyword };
@@ -99,4 +103,14 @@ function valueAt(data: unknown, segments: readonly (string | number)[]): unknown
     current = (current as Record<string | number, unknown>)[segment];
   }
   return current;
+}
+
+/**
+ * What the API server decodes as bytes: base64 whose lines may be broken, as kustomize's secretGenerator writes
+ * long values (Go's decoder skips CR and LF), where the models' `byte` format wants one unbroken line.
+ */
+function serverDecodes(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const joined = value.replace(/[\r\n]/g, '');
+  return joined.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(joined);
 }
