@@ -12,3 +12,4 @@ export { kindSchemas, kubeconformFileName } from './schemas/openapi-to-json-sche
 export { loadVersions, type Versions } from './versions.js';
 export { main } from './cli.js';
 export { go, moduleDir } from './go.js';
+export { makeMysqlTls, renewMysqlTls, type MysqlTlsFiles, type MysqlTlsOptions } from './certs/mysql-tls.js';
