@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AGENT_ACCOUNT, CLONE_ACCOUNT } from '@mysqlha/config';
 import { CHECK_SCHEMA, CHECK_TABLE, CHECKER_USER, startServers, stopAll, type MariaServer } from '@mysqlha/testkit';
@@ -66,7 +65,7 @@ describe('the accounts a bootstrapped server holds', () => {
     const [was] = await server.query<{ ro: number }>('SELECT @@global.read_only AS ro');
     await server.query('SET GLOBAL read_only = ON');
     try {
-      const admin = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: 'mysqlha_admin', password: server.secrets.rootPassword });
+      const admin = await server.connect({ user: 'mysqlha_admin' });
       try {
         await expect(admin.query("CREATE USER intruder IDENTIFIED BY PASSWORD '*B69027D44F6E5EDC07F1AEAD1477967B16F28227'")).rejects.toMatchObject({ code: 'ER_OPTION_PREVENTS_STATEMENT' });
         await expect(admin.query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} VALUES (1, 'x')`)).rejects.toMatchObject({ code: 'ER_OPTION_PREVENTS_STATEMENT' });
@@ -87,7 +86,7 @@ describe('the accounts a bootstrapped server holds', () => {
       [AGENT_ACCOUNT, 'agentPassword'],
       [CLONE_ACCOUNT, 'clonePassword'],
     ] as const) {
-      const c = await mysql.createConnection({ host: '127.0.0.1', port: server.port, user: account.user, password: server.secrets[key] });
+      const c = await server.connect({ user: account.user, password: server.secrets[key] });
       try {
         await expect(c.query(`SELECT id FROM ${CHECK_SCHEMA}.${CHECK_TABLE} LIMIT 1`), `${account.user} reads`).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
         await expect(c.query(`INSERT INTO ${CHECK_SCHEMA}.${CHECK_TABLE} VALUES (1, 'x')`), `${account.user} writes`).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { now, waitFor, type MariaServer } from '@mysqlha/testkit';
 import { verifyInvariants, waitHealthy } from './support/cluster.js';
@@ -13,7 +13,7 @@ const usersFile = join(dir, 'users.yaml');
 const GRACE_SECONDS = 12;
 
 function login(server: MariaServer, user: string, password: string): Promise<mysql.Connection> {
-  return mysql.createConnection({ host: '127.0.0.1', port: server.port, user, password, connectTimeout: 2000 });
+  return server.connect({ user, password });
 }
 
 async function canLogin(server: MariaServer, user: string, password: string): Promise<boolean> {

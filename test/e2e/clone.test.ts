@@ -1,9 +1,8 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { replicateFrom, sleep, startServers, stopAll, waitApplied, waitFor, type MariaServer } from '@mysqlha/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -118,8 +117,8 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: DONOR_PORT,
     tokenFile,
-    // As in a pod: root over TCP, its password read from the secret's file.
-    mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password') },
+    // As in a pod: root over verified TLS, its password read from the secret's file.
+    mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password'), sslCaFile: source.tls!.ca },
     serverDefaultsFile: source.configFile,
     dataDir: source.dataDir,
     mayDonate: () => true,
@@ -161,7 +160,7 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
       host: '127.0.0.1',
       port: DONOR_PORT + 2,
       tokenFile,
-      mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password') },
+      mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password'), sslCaFile: source.tls!.ca },
       mayDonate: () => false,
       logger,
     });
@@ -279,19 +278,14 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
   });
 
   it('streams over HTTPS when the donor has a certificate, and a receiver that does not trust it gets nothing', async () => {
-    const tls = join(dirname(first.dir), 'tls');
-    await mkdir(tls);
-    await promisify(execFile)('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=mysql-0',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(tls, 'tls.key'), '-out', join(tls, 'tls.crt'),
-    ]);
+    // The cluster's certificate, as the TLS Secret gives every pod.
+    const tls = source.tls!;
     const tlsDonor = await startCloneDonor({
       host: '127.0.0.1',
       port: DONOR_PORT + 1,
       tokenFile,
-      tlsCertFile: join(tls, 'tls.crt'),
-      tlsKeyFile: join(tls, 'tls.key'),
-      mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password') },
+      tls: { certFile: tls.cert, keyFile: tls.key },
+      mysql: { host: '127.0.0.1', port: source.port, user: 'root', passwordFile: join(source.secrets.dir, 'root-password'), sslCaFile: source.tls!.ca },
       serverDefaultsFile: source.configFile,
       mayDonate: () => true,
       logger,
@@ -304,7 +298,7 @@ describe('clone between real mariadbd servers over the clone endpoint', () => {
       expect(await isEmpty(dirname(untrusting))).toBe(true);
 
       const trusting = join(dirname(first.dir), 'trusting', 'data');
-      const result = await runClone({ dataDir: trusting, candidates: () => tlsCandidates, tokenFile, caFile: join(tls, 'tls.crt'), logger });
+      const result = await runClone({ dataDir: trusting, candidates: () => tlsCandidates, tokenFile, caFile: tls.ca, logger });
       expect(result.outcome).toBe('cloned');
       expect((await readClonedPosition(trusting))?.gtid).toBe(result.outcome === 'cloned' ? result.gtid : undefined);
       await rm(dirname(trusting), { recursive: true, force: true });

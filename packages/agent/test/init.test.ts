@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultClusterSpec, serverConfig } from '@mysqlha/config';
+import { defaultClusterSpec, POD_PATHS, serverConfig } from '@mysqlha/config';
+import { makeMysqlTls, type MysqlTlsFiles } from '@mysqlha/kube-tools';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const PORT = 14900;
@@ -23,15 +24,20 @@ describe('agent init against a real mariadbd', () => {
   const configFile = join(dir, 'agent.yaml');
   const env = { POD_NAME: 'mysql-2', POD_NAMESPACE: 'db', MYSQLHA_CONFIG: configFile };
   let mariadbd: ChildProcess | undefined;
+  let tls: MysqlTlsFiles;
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    tls = await makeMysqlTls(join(dir, 'tls'), { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], days: 1 });
     mkdirSync(secretsDir, { mode: 0o700 });
     writeFileSync(join(secretsDir, 'root-password'), "r00t'pw\n", { mode: 0o600 });
     writeFileSync(join(secretsDir, 'replication-password'), 'repl-pw\n', { mode: 0o600 });
     writeFileSync(join(secretsDir, 'agent-password'), 'agent-pw\n', { mode: 0o600 });
     writeFileSync(join(secretsDir, 'clone-password'), 'clone-pw\n', { mode: 0o600 });
     // The ConfigMap's my.cnf, with this host's log path and loopback bind (as a test overlay would).
-    const template = serverConfig(defaultClusterSpec()).replace('/var/log/mysql/slow.log', join(dir, 'slow.log')).replace('bind_address = 0.0.0.0', 'bind_address = 127.0.0.1');
+    const template = serverConfig(defaultClusterSpec())
+      .replace('/var/log/mysql/slow.log', join(dir, 'slow.log'))
+      .replace('bind_address = 0.0.0.0', 'bind_address = 127.0.0.1')
+      .replaceAll(POD_PATHS.tlsDir, tls.dir);
     writeFileSync(join(dir, 'my.cnf'), template);
     // What an overlay adds to the ConfigMap to tune its environment.
     writeFileSync(join(dir, 'server-overrides.cnf'), '[mysqld]\nmax_connections = 77\n');
@@ -66,19 +72,21 @@ describe('agent init against a real mariadbd', () => {
     mariadbd = spawn('mariadbd', args, { stdio: 'ignore' });
     let conn: mysql.Connection | undefined;
     for (let i = 0; i < 100 && !conn; i++) {
-      conn = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root', password: "r00t'pw" }).catch(async () => {
+      conn = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'root', password: "r00t'pw", ssl: { ca: readFileSync(tls.ca), verifyIdentity: true } }).catch(async () => {
         await new Promise((res) => setTimeout(res, 100));
         return undefined;
       });
     }
     expect(conn, 'root@127.0.0.1 logs in with the secret file password').toBeDefined();
-    const [[v]] = (await conn!.query('SELECT @@server_id AS id, @@read_only AS ro, @@gtid_binlog_pos AS pos, @@report_host AS rh, @@max_connections AS maxConnections')) as any;
-    expect(v).toEqual({ id: 3, ro: 1, pos: '', rh: '127.0.0.1', maxConnections: 77 });
+    const [[v]] = (await conn!.query('SELECT @@server_id AS id, @@read_only AS ro, @@gtid_binlog_pos AS pos, @@report_host AS rh, @@max_connections AS maxConnections, @@require_secure_transport AS tls')) as any;
+    expect(v).toEqual({ id: 3, ro: 1, pos: '', rh: '127.0.0.1', maxConnections: 77, tls: 1 });
     const [grants] = (await conn!.query("SHOW GRANTS FOR repl@'%'")) as any;
     // MariaDB 10.11 shows REPLICATION CLIENT under its new name, BINLOG MONITOR.
     expect(Object.values(grants[0]).join()).toMatch(/^GRANT REPLICATION SLAVE, BINLOG MONITOR ON \*\.\* TO `repl`@`%`/);
-    const repl = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'repl', password: 'repl-pw' });
+    const repl = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'repl', password: 'repl-pw', ssl: { ca: readFileSync(tls.ca), verifyIdentity: true } });
     await repl.end();
+    // The generated my.cnf requires TLS on TCP: the same login in plain text is refused.
+    await expect(mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'repl', password: 'repl-pw' })).rejects.toMatchObject({ code: 'ER_ACCESS_DENIED_ERROR' });
     await conn!.end();
     mariadbd.kill('SIGTERM');
     await new Promise((res) => mariadbd!.once('exit', res));

@@ -63,6 +63,11 @@ describe('agent settings', () => {
     );
   });
 
+  it('refuses a TLS certificate without its key, or a key without its certificate', () => {
+    expect(() => loadSettings({ configFile: configFile('tlsCertFile: /tls/tls.crt\n'), env: {} })).toThrow(/tlsKeyFile: expected a PEM file path, since tlsCertFile is set/);
+    expect(() => loadSettings({ configFile: configFile(''), env: { MYSQLHA_TLS_KEY_FILE: '/tls/tls.key' } })).toThrow(/tlsCertFile: expected a PEM file path, since tlsKeyFile is set/);
+  });
+
   it('says which file it could not read when one was named', () => {
     expect(() => loadSettings({ env: { MYSQLHA_CONFIG: '/nonexistent/agent.yaml' } })).toThrow(/\/nonexistent\/agent.yaml: \(file\): expected a readable agent.yaml, got "ENOENT"/);
   });

@@ -1,5 +1,6 @@
 import type { ClusterSpec, FailoverPolicy } from './spec/types.js';
 import { clusterNames } from './names.js';
+import { POD_PATHS, TLS_FILES } from './paths.js';
 
 /** The ConfigMap's `agent.yaml` (docs/runtime.md), read by every agent sub-command. */
 export interface AgentSettings {
@@ -19,6 +20,9 @@ export interface AgentSettings {
   readonly semiSyncStepDownAfterMs: number;
   readonly maxLagSeconds: number;
   readonly failoverPolicy: FailoverPolicy;
+  readonly tlsCertFile: string;
+  readonly tlsKeyFile: string;
+  readonly tlsCaFile: string;
 }
 
 export function agentSettings(spec: ClusterSpec): AgentSettings {
@@ -39,5 +43,8 @@ export function agentSettings(spec: ClusterSpec): AgentSettings {
     semiSyncStepDownAfterMs: spec.ha.semiSyncStepDownAfterMs,
     maxLagSeconds: spec.ha.maxLagSeconds,
     failoverPolicy: spec.ha.failoverPolicy,
+    tlsCertFile: `${POD_PATHS.tlsDir}/${TLS_FILES.cert}`,
+    tlsKeyFile: `${POD_PATHS.tlsDir}/${TLS_FILES.key}`,
+    tlsCaFile: `${POD_PATHS.tlsDir}/${TLS_FILES.ca}`,
   };
 }

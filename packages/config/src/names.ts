@@ -8,6 +8,7 @@ export interface ClusterNames {
   readonly followerService: string;
   readonly configMap: string;
   readonly secret: string;
+  readonly tlsSecret: string;
   readonly serviceAccount: string;
   readonly lease: string;
   readonly podDisruptionBudget: string;
@@ -22,6 +23,7 @@ export function clusterNames(spec: ClusterSpec): ClusterNames {
     followerService: spec.services.follower,
     configMap: `${spec.name}-config`,
     secret: spec.secretName,
+    tlsSecret: spec.tls.secretName,
     serviceAccount: `${spec.name}-agent`,
     lease: `${spec.name}-leader`,
     podDisruptionBudget: spec.name,
@@ -43,3 +45,17 @@ export const ROLE_LABEL = 'role';
 /** The annotation an agent publishes its election position in, on its own pod (docs/ha.md). */
 export const ELECTION_POSITION_ANNOTATION = 'mysqlha.io/election-position';
 export type Role = 'leader' | 'follower';
+
+/**
+ * The names the server certificate must be valid for in `namespace`: every pod by its headless Service name (how
+ * replicas and clone receivers reach a peer), the leader and follower Services (how clients reach the cluster), and
+ * loopback (how the agent and its tools reach their own server).
+ */
+export function tlsDnsNames(spec: ClusterSpec, namespace: string): string[] {
+  const names = [`*.${spec.services.headless}.${namespace}.svc`, `*.${spec.services.headless}.${namespace}.svc.cluster.local`];
+  for (const service of [spec.services.leader, spec.services.follower]) names.push(`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`);
+  return [...names, 'localhost'];
+}
+
+/** Loopback, for the agent's connections to its own server (mysql2 checks an IP host against `localhost`, MariaDB's tools against the IP). */
+export const TLS_IP_ADDRESSES = ['127.0.0.1'] as const;

@@ -11,6 +11,8 @@ export const POD_PATHS = {
   logDir: '/var/log/mysql',
   slowLog: '/var/log/mysql/slow.log',
   secretsDir: '/var/run/secrets/mysqlha',
+  /** The TLS Secret: `tls.crt`, `tls.key`, `ca.crt` (TLS_FILES). */
+  tlsDir: '/var/run/secrets/mysqlha-tls',
   agentConfig: '/etc/mysqlha/agent.yaml',
   tmpDir: '/tmp',
 } as const;
@@ -18,3 +20,6 @@ export const POD_PATHS = {
 /** Keys of the credentials Secret, one file each under POD_PATHS.secretsDir. */
 export const SECRET_KEYS = ['root-password', 'replication-password', 'agent-password', 'clone-password', 'clone-token'] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** Files of the TLS Secret (a `kubernetes.io/tls` Secret, as cert-manager writes it), under POD_PATHS.tlsDir. */
+export const TLS_FILES = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;

@@ -1,6 +1,6 @@
 import { parseQuantity } from './spec/checks.js';
 import type { ClusterSpec, MyCnfValue } from './spec/types.js';
-import { POD_PATHS } from './paths.js';
+import { POD_PATHS, TLS_FILES } from './paths.js';
 
 /** Written per pod by `agent init`, never in the shared ConfigMap. */
 export const PER_POD_SERVER_SETTINGS = ['server_id', 'report_host'] as const;
@@ -45,6 +45,12 @@ function ownedSettings(spec: ClusterSpec): [string, MyCnfValue][] {
     ['slow_query_log', true],
     ['slow_query_log_file', POD_PATHS.slowLog],
     ['long_query_time', spec.server.slowQueryThresholdSeconds],
+    // TLS for clients and replication; `FLUSH SSL` (the agent's, when the Secret's certificate changes) re-reads them.
+    ['ssl_cert', `${POD_PATHS.tlsDir}/${TLS_FILES.cert}`],
+    ['ssl_key', `${POD_PATHS.tlsDir}/${TLS_FILES.key}`],
+    ['ssl_ca', `${POD_PATHS.tlsDir}/${TLS_FILES.ca}`],
+    ['tls_version', 'TLSv1.2,TLSv1.3'],
+    ['require_secure_transport', spec.tls.requireSecureTransport],
     ['innodb_buffer_pool_size', Math.ceil(parseQuantity(spec.server.innodbBufferPoolSize)!)],
     ['max_connections', spec.server.maxConnections],
   ];
@@ -66,6 +72,7 @@ export function reservedServerSetting(option: string, spec: ClusterSpec): string
     long_query_time: 'server.slowQueryThresholdSeconds',
     rpl_semi_sync_master_timeout: 'ha.semiSyncTimeoutMs',
     port: 'ports.mysql',
+    require_secure_transport: 'tls.requireSecureTransport',
   };
   if (viaSpec[name]) return `reserved: set ${viaSpec[name]} instead`;
   if ((PER_POD_SERVER_SETTINGS as readonly string[]).includes(name)) return 'reserved: agent init sets it per pod';

@@ -20,6 +20,9 @@ describe('agentSettings', () => {
       semiSyncStepDownAfterMs: 30000,
       maxLagSeconds: 30,
       failoverPolicy: 'safe',
+      tlsCertFile: '/var/run/secrets/mysqlha-tls/tls.crt',
+      tlsKeyFile: '/var/run/secrets/mysqlha-tls/tls.key',
+      tlsCaFile: '/var/run/secrets/mysqlha-tls/ca.crt',
     });
   });
 

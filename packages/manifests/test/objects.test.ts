@@ -148,8 +148,11 @@ describe('synth', () => {
     expect(byName.mysql!.lifecycle!.preStop!.exec!.command).toEqual(['/usr/local/bin/mysqlha-prestop']);
 
     const mountsOf = (name: string) => Object.fromEntries((byName[name]!.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
-    const credentialsVolume = podSpec().volumes!.find((volume) => volume.secret)!;
+    const credentialsVolume = podSpec().volumes!.find((volume) => volume.secret?.secretName === 'mysql-credentials')!;
     expect(credentialsVolume.secret).toEqual({ secretName: 'mysql-credentials', defaultMode: 0o440 });
+    const tlsVolume = podSpec().volumes!.find((volume) => volume.secret?.secretName === 'mysql-tls')!;
+    expect(tlsVolume.secret).toEqual({ secretName: 'mysql-tls', defaultMode: 0o440 });
+    for (const name of ['init', 'clone', 'agent', 'mysql']) expect(mountsOf(name)['/var/run/secrets/mysqlha-tls'], name).toBe(tlsVolume.name);
     for (const name of ['init', 'clone', 'agent']) {
       expect(mountsOf(name)['/var/run/secrets/mysqlha'], name).toBe(credentialsVolume.name);
       expect(mountsOf(name)['/etc/mysqlha'], name).toBe('config');
@@ -157,7 +160,7 @@ describe('synth', () => {
       expect(byName[name]!.env!.find((env) => env.name === 'POD_IP')!.valueFrom!.fieldRef!.fieldPath).toBe('status.podIP');
     }
     for (const name of ['mysql', 'slowlog']) expect(Object.keys(mountsOf(name))).not.toContain('/var/run/secrets/mysqlha');
-    expect(mountsOf('mysql')).toEqual({ '/run/mysqlha': 'run', '/var/lib/mysql': 'data', '/var/log/mysql': 'logs', '/tmp': 'tmp' });
+    expect(mountsOf('mysql')).toEqual({ '/run/mysqlha': 'run', '/var/lib/mysql': 'data', '/var/log/mysql': 'logs', '/tmp': 'tmp', '/var/run/secrets/mysqlha-tls': 'tls' });
     expect(mountsOf('slowlog')).toEqual({ '/var/log/mysql': 'logs' });
     const claim = one('StatefulSet').spec!.volumeClaimTemplates![0]!;
     expect(claim.metadata!.name).toBe('data');

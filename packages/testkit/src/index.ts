@@ -24,3 +24,4 @@ export { runCampaign, formatCampaign, type CampaignOptions, type CampaignReport,
 export { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
 export { healthyLeader, restartExited, startLocalCluster, type LocalCluster, type LocalClusterOptions } from './cluster/local-cluster.js';
 export { PodNetwork, type SpawnWrap } from './net/pod-network.js';
+export { makeMysqlTls, renewMysqlTls, type MysqlTlsFiles } from '@mysqlha/kube-tools';

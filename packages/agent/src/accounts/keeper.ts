@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { changeReplicationPassword, type ReplicationState } from '../db/ops.js';
+import { changeReplicationLogin, type ReplicationLogin, type ReplicationState } from '../db/ops.js';
 import type { Session } from '../db/mysql.js';
 import { readSecret } from '../settings/secrets.js';
 import { LOCAL_ACCOUNTS, localAccountStatements, nativePasswordHash, readUsersFile, REPLICATION_ACCOUNT, SYSTEM_ACCOUNTS, type ManagedAccount } from '@mysqlha/config';
@@ -21,6 +21,8 @@ export interface AccountKeeperOptions {
   usersFile: string;
   dataDir: string;
   graceSeconds: number;
+  /** The CA replication verifies its source against (agent.yaml tlsCaFile); empty: replication without TLS. */
+  tlsCaFile: string;
   log: { info(m: string): void; error(m: string): void };
   emit(type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
@@ -121,21 +123,32 @@ export class AccountKeeper {
     return repl?.hashes.includes(nativePasswordHash(password)) ?? false;
   }
 
-  /** The replication password to log in to the leader with: the Secret's once the leader has it, until then the one in use. */
-  async replicationPassword(): Promise<string> {
+  /**
+   * How to log in to the leader: over verified TLS when a CA is configured, with the Secret's password once the
+   * leader has it, until then the one in use.
+   */
+  async replicationLogin(): Promise<ReplicationLogin> {
     const want = readSecret(this.o.secretsDir, 'replication-password');
-    return (await this.leaderAccepts(want)) ? want : (passwordInUse(this.o.dataDir) ?? want);
+    const password = (await this.leaderAccepts(want)) ? want : (passwordInUse(this.o.dataDir) ?? want);
+    return { user: REPLICATION_ACCOUNT.user, password, sslCaFile: this.o.tlsCaFile };
   }
 
-  /** A replicating follower: its IO thread logs in with the replication password of the Secret once the leader has it. */
+  /**
+   * A replicating follower: its IO thread logs in as replicationLogin says, whether the Secret's password reached
+   * the leader since, or TLS was switched on (the source would refuse a plain login) after it last connected.
+   */
   async onFollower(now: number, replication: ReplicationState | null): Promise<void> {
     if (!replication || replication.ioRunning === 'No' || !this.due(now)) return;
     try {
-      const want = readSecret(this.o.secretsDir, 'replication-password');
-      if (passwordInUse(this.o.dataDir) === want || !(await this.leaderAccepts(want))) return;
-      if (await changeReplicationPassword(this.o.db, this.o.admin, want, 1000)) this.o.log.info('replication now logs in with the replication password of the Secret');
+      const login = await this.replicationLogin();
+      const changed = [
+        ...(passwordInUse(this.o.dataDir) !== login.password ? ['the replication password of the Secret'] : []),
+        ...(replication.sslCaFile !== login.sslCaFile ? [login.sslCaFile ? `TLS verified against ${login.sslCaFile}` : 'no TLS'] : []),
+      ];
+      if (changed.length === 0) return;
+      if (await changeReplicationLogin(this.o.db, this.o.admin, login, 1000)) this.o.log.info(`replication now logs in with ${changed.join(' and ')}`);
     } catch (err) {
-      this.failed('replication password not updated', err);
+      this.failed('replication login not updated', err);
     }
   }
 }

@@ -10,6 +10,8 @@ export interface ServerConnection {
   user?: string;
   /** File holding the password (a key of the credentials Secret). */
   passwordFile?: string;
+  /** PEM CA bundle: the tool connects over TLS and checks the server's certificate and host name. */
+  sslCaFile?: string;
 }
 
 /** Option files take double-quoted values with backslash escapes. */
@@ -38,6 +40,7 @@ export async function writeDefaultsExtraFile(
   if (connection.socket) lines.push(`socket = ${quote(connection.socket)}`);
   if (connection.host) lines.push(`host = ${quote(connection.host)}`);
   if (connection.port) lines.push(`port = ${connection.port}`);
+  if (connection.sslCaFile) lines.push(`ssl-ca = ${quote(connection.sslCaFile)}`, 'ssl-verify-server-cert');
   const body = lines.join('\n');
   // mariabackup takes only one of --defaults-file and --defaults-extra-file, so the server's own
   // option file (InnoDB layout, datadir) comes in by !include. mariabackup reads its connection

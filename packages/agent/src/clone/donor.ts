@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { consoleLogger, type CloneLogger } from './log.js';
 import { estimateBackupSize } from './size.js';
 import { bearerMatches, readToken } from './token.js';
 import { processIo } from './proc-io.js';
+import { readTlsMaterial, type TlsFiles, type TlsMaterial } from '../tls/index.js';
 import { CLONE_PATH, GO, RAW_PROTOCOL, RESULT_PATH, RESULT_TRAILER, SIZE_HEADER, STREAM_HEADER } from './protocol.js';
 
 export interface CloneDonorOptions {
@@ -20,9 +21,8 @@ export interface CloneDonorOptions {
   port: number;
   /** File holding the `clone-token` secret; read on every request so a rotated secret applies. */
   tokenFile: string;
-  /** With both set the donor speaks HTTPS. */
-  tlsCertFile?: string;
-  tlsKeyFile?: string;
+  /** With a certificate and key the donor speaks HTTPS only; `useCertificate` swaps in a renewed one. */
+  tls?: TlsFiles;
   /** How mariabackup reaches the local server; the password comes from `passwordFile`. */
   mysql: ServerConnection;
   /** The server's option file (`/run/mysqlha/my.cnf`), so mariabackup sees the same InnoDB settings. */
@@ -50,6 +50,8 @@ export interface CloneDonor {
   readonly port: number;
   readonly scheme: 'http' | 'https';
   status(): CloneDonorStatus;
+  /** New TLS handshakes present this certificate (an HTTPS donor only). */
+  useCertificate(material: TlsMaterial): void;
   close(): Promise<void>;
 }
 
@@ -236,10 +238,8 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
     }
   }
 
-  const tls = options.tlsCertFile && options.tlsKeyFile
-    ? { cert: await readPem(options.tlsCertFile, 'certificate'), key: await readPem(options.tlsKeyFile, 'key') }
-    : undefined;
-  const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  const tls = options.tls ? readTlsMaterial(options.tls) : undefined;
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
   // Only listening for upgrades makes Node hand them over; a receiver that does not ask gets the HTTP stream.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     serveRaw(req, socket, head).catch((error: unknown) => {
@@ -261,20 +261,15 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
     port,
     scheme: tls ? 'https' : 'http',
     status: () => ({ ...state }),
+    useCertificate: (material) => {
+      if (server instanceof HttpsServer) server.setSecureContext({ cert: material.cert, key: material.key });
+    },
     close: async () => {
       current?.kill('SIGKILL');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function readPem(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    throw new Error(`clone donor TLS ${what} ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
-  }
 }
 
 /** Waits for the receiver's GO: its mbstream now reads the socket. */

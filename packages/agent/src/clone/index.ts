@@ -8,4 +8,3 @@ export type { CloneLogger } from './log.js';
 export type { ServerConnection } from './defaults-file.js';
 export { Recloner, type RecloneOptions } from './reclone.js';
 export { recloneMarkerPath, readRecloneMarker } from './marker.js';
-export { donorTls } from './tls.js';

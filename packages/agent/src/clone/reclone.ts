@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2/promise';
 import type { ServerConnection } from './defaults-file.js';
+import { connectionOptions } from '../db/mysql.js';
 import { setAsideDiverged } from './diverged.js';
 import { rankDonors, type CloneCandidate } from './donor-choice.js';
 import type { CloneLogger } from './log.js';
@@ -18,7 +19,7 @@ export interface RecloneOptions {
   /** How long a pod must keep refusing to replicate before it re-clones; 0: never. */
   afterMs: number;
   /** The local server, as the agent's account: asked for its pid file, then to shut down. */
-  mysql: Required<Pick<ServerConnection, 'host' | 'port' | 'user' | 'passwordFile'>>;
+  mysql: Required<Pick<ServerConnection, 'host' | 'port' | 'user' | 'passwordFile'>> & Pick<ServerConnection, 'sslCaFile'>;
   /** The Lease holder never re-clones, whatever it is told. */
   holdsLease: () => boolean;
   /** Keeps the pod diverged (not a candidate, not a donor) until the new datadir is in place. */
@@ -148,11 +149,11 @@ export class Recloner {
    * shut down cleanly. Returns the pid file that disappears once it has.
    */
   private async stopServer(reason: string, marker?: RecloneMarker): Promise<string | undefined> {
-    const { host, port, user, passwordFile } = this.o.mysql;
+    const { host, port, user, passwordFile, sslCaFile } = this.o.mysql;
     let conn: mysql.Connection;
     try {
       const password = (await readFile(passwordFile, 'utf8')).replace(/\r?\n$/, '');
-      conn = await mysql.createConnection({ host, port, user, password, connectTimeout: 5000 });
+      conn = await mysql.createConnection(connectionOptions({ host, port, user, password, ...(sslCaFile ? { caFile: sslCaFile } : {}) }, 5000));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ECONNREFUSED' || code === 'ENOENT') {

@@ -20,7 +20,7 @@ export async function cloneCandidates(s: AgentSettings): Promise<CloneCandidate[
         return {
           name,
           // Every pod reads the same agent.yaml: donors speak HTTPS exactly when a certificate is configured.
-          url: `${s.cloneTlsCertFile ? 'https' : 'http'}://${a.host}:${a.clonePort}`,
+          url: `${s.tlsCertFile ? 'https' : 'http'}://${a.host}:${a.clonePort}`,
           role: st.role,
           healthy: st.mysql.up && st.diverged === null && (st.role === 'leader' || replicating),
           ...(st.lagSeconds !== null ? { lagSeconds: st.lagSeconds } : {}),
@@ -37,7 +37,7 @@ export async function clone(argv: string[]): Promise<number> {
     dataDir: s.dataDir,
     candidates: () => cloneCandidates(s),
     tokenFile: join(s.secretsDir, 'clone-token'),
-    ...(s.cloneTlsCaFile ? { caFile: s.cloneTlsCaFile } : {}),
+    ...(s.tlsCaFile ? { caFile: s.tlsCaFile } : {}),
     onProgress: (p) => process.stdout.write(`${describeProgress(p)}\n`),
     progressIntervalMs: 5000,
   });

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_ACCOUNT, CLONE_ACCOUNT } from '@mysqlha/config';
-import { donorTls, Recloner, startCloneDonor } from '../clone/index.js';
+import { Recloner, startCloneDonor } from '../clone/index.js';
 import { Agent } from '../ha/agent.js';
 import { consoleLogger } from '../ha/log.js';
 import { startAdminSocket, startHttp, startMetricsHttp } from '../http/server.js';
 import { loadSettings, serverConfigTemplate } from '../settings/settings.js';
 import { cloneCandidates } from './clone.js';
+import { reloadTlsEvery } from './tls-reload.js';
+import { TLS_CHECK_EVERY_MS } from '../tls/index.js';
 
 export const RUN_HELP = `agent run [--config FILE] [--<setting> VALUE ...]
 
@@ -28,12 +30,14 @@ export async function run(argv: string[]): Promise<number> {
   const metricsHttp = await startMetricsHttp(agent, settings.metricsPort, '0.0.0.0');
   const admin = await startAdminSocket(agent, join(settings.runDir, 'agent.sock'));
   const podConfig = join(settings.runDir, 'my.cnf');
+  const localServer = { host: settings.mysqlHost, port: settings.mysqlPort, ...(settings.tlsCaFile ? { sslCaFile: settings.tlsCaFile } : {}) };
+  const tlsFiles = settings.tlsCertFile ? { certFile: settings.tlsCertFile, keyFile: settings.tlsKeyFile } : undefined;
   const donor = await startCloneDonor({
     host: '0.0.0.0',
     port: settings.clonePort,
     tokenFile: join(settings.secretsDir, 'clone-token'),
-    ...donorTls(settings),
-    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: CLONE_ACCOUNT.user, passwordFile: join(settings.secretsDir, 'clone-password') },
+    ...(tlsFiles ? { tls: tlsFiles } : {}),
+    mysql: { ...localServer, user: CLONE_ACCOUNT.user, passwordFile: join(settings.secretsDir, 'clone-password') },
     serverDefaultsFile: existsSync(podConfig) ? podConfig : serverConfigTemplate(settings),
     dataDir: settings.dataDir,
     mayDonate: () => agent.mayDonate(),
@@ -42,16 +46,17 @@ export async function run(argv: string[]): Promise<number> {
   const recloner = new Recloner({
     dataDir: settings.dataDir,
     afterMs: settings.recloneDivergedAfterMs,
-    mysql: { host: settings.mysqlHost, port: settings.mysqlPort, user: AGENT_ACCOUNT.user, passwordFile: join(settings.secretsDir, 'agent-password') },
+    mysql: { ...localServer, user: AGENT_ACCOUNT.user, passwordFile: join(settings.secretsDir, 'agent-password') },
     holdsLease: () => agent.isLeading() || agent.status().leaseHolder === settings.podName,
     setDiverged: (reason) => agent.setDiverged(reason),
     event: (type, reason, message) => agent.emit(type, reason, message),
     candidates: () => cloneCandidates(settings),
     tokenFile: join(settings.secretsDir, 'clone-token'),
-    ...(settings.cloneTlsCaFile ? { caFile: settings.cloneTlsCaFile } : {}),
+    ...(settings.tlsCaFile ? { caFile: settings.tlsCaFile } : {}),
     logger: { info: log.info, warn: (m) => log.error(`warning: ${m}`), error: (m) => log.error(m) },
   });
   agent.onRefuse = (reason, foreign, confirmed) => recloner.refused(reason, foreign, confirmed);
+  const tlsReloads = tlsFiles ? reloadTlsEvery(TLS_CHECK_EVERY_MS, agent, donor, tlsFiles, log) : undefined;
   await recloner.resume();
   log.info(
     `agent started: mysqld ${settings.mysqlHost}:${settings.mysqlPort}, http :${settings.httpPort}, metrics :${settings.metricsPort}, lease ${settings.namespace}/${settings.leaseName}, ` +
@@ -74,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
           await agent.stepDown(`${signal} with no follower able to take over`);
         }
       }
+      clearInterval(tlsReloads);
       await agent.stop();
       await donor.close();
       http.close();

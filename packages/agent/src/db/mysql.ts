@@ -1,11 +1,30 @@
+import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { Connection, ConnectionOptions, RowDataPacket } from 'mysql2/promise';
 
 export interface MysqlTarget {
   host: string;
   port: number;
   user: string;
   password: string;
+  /** PEM CA bundle: the connection is TLS, and the server's certificate must chain to it and name the host. */
+  caFile?: string;
+}
+
+/**
+ * mysql2's options for a target: TLS whenever a CA is given, read anew for every connection so that a renewed
+ * bundle applies. mysql2 checks the host name only when asked (`verifyIdentity`); for an IP it checks `localhost`.
+ */
+export function connectionOptions(t: MysqlTarget, connectTimeoutMs: number): ConnectionOptions {
+  let ssl: ConnectionOptions['ssl'];
+  if (t.caFile) {
+    try {
+      ssl = { ca: readFileSync(t.caFile), verifyIdentity: true };
+    } catch (error) {
+      throw new Error(`TLS CA file ${t.caFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+  }
+  return { host: t.host, port: t.port, user: t.user, password: t.password, connectTimeout: connectTimeoutMs, ...(ssl ? { ssl } : {}) };
 }
 
 export type DownCause = 'refused' | 'timeout' | 'error';
@@ -62,7 +81,7 @@ export class Session {
   private async open(t: MysqlTarget): Promise<Connection> {
     const key = `${t.user}@${t.host}:${t.port}`;
     const connect = (password: string) =>
-      mysql.createConnection({ host: t.host, port: t.port, user: t.user, password, connectTimeout: this.timeoutMs, supportBigNumbers: true, bigNumberStrings: true });
+      mysql.createConnection({ ...connectionOptions({ ...t, password }, this.timeoutMs), supportBigNumbers: true, bigNumberStrings: true });
     try {
       const c = await connect(t.password);
       lastGood.set(key, t.password);

@@ -16,6 +16,8 @@ export interface ReplicationState {
   lastSqlErrno: number;
   lastSqlError: string;
   secondsBehind: number | null;
+  /** The CA the IO thread verifies its source's certificate and host name against; empty: not verified TLS. */
+  sslCaFile: string;
 }
 
 export interface LocalServer {
@@ -90,6 +92,7 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
           lastSqlErrno: Number(s.Last_SQL_Errno ?? 0),
           lastSqlError: String(s.Last_SQL_Error ?? ''),
           secondsBehind: s.Seconds_Behind_Master === null || s.Seconds_Behind_Master === undefined ? null : Number(s.Seconds_Behind_Master),
+          sslCaFile: s.Master_SSL_Allowed === 'Yes' && s.Master_SSL_Verify_Server_Cert === 'Yes' ? String(s.Master_SSL_CA_File ?? '') : '',
         }
       : null;
   const binlogPos = String(v.binlog ?? '');
@@ -201,11 +204,23 @@ export async function becomeWritable(db: Session, o: { semiSyncTimeoutMs: number
   return Number((row as RowDataPacket | undefined)?.ro) === 0;
 }
 
-export interface SourceAddress {
-  host: string;
-  port: number;
+/** How a replica logs in to its source. */
+export interface ReplicationLogin {
   user: string;
   password: string;
+  /** PEM CA: TLS, with the source's certificate and host name verified against it; empty: plain TCP. */
+  sslCaFile: string;
+}
+
+export interface SourceAddress extends ReplicationLogin {
+  host: string;
+  port: number;
+}
+
+/** The CHANGE MASTER options a login sets; on the quiet session only, since they carry the password. */
+function loginOptions(login: Omit<ReplicationLogin, 'user'>): [string, unknown[]] {
+  const tls = login.sslCaFile !== '';
+  return ['MASTER_PASSWORD = ?, MASTER_SSL = ?, MASTER_SSL_CA = ?, MASTER_SSL_VERIFY_SERVER_CERT = ?', [login.password, tls ? 1 : 0, login.sslCaFile, tls ? 1 : 0]];
 }
 
 /**
@@ -220,24 +235,28 @@ export async function replicateFrom(db: Session, admin: Session, src: SourceAddr
   if (startPos === undefined) await db.query('SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos');
   else await db.query('SET GLOBAL gtid_slave_pos = ?', [startPos]);
   // On the session whose statements no log keeps: this one carries the replication password.
-  await admin.query(
-    'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1',
-    [src.host, src.port, src.user, src.password],
-  );
+  const [login, values] = loginOptions(src);
+  await admin.query(`CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, ${login}, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1`, [
+    src.host,
+    src.port,
+    src.user,
+    ...values,
+  ]);
   await db.query('SET GLOBAL rpl_semi_sync_slave_enabled = ON');
   await db.query('START SLAVE');
 }
 
 /**
- * A rotated replication password, for the same source, once everything received is applied (a relay log may hold
- * the only copy here of an acknowledged write); false when that did not finish within `timeoutMs`, and the
- * password is left for the next attempt.
+ * A new login (a rotated password, TLS switched on or a renamed CA file) for the same source, once everything
+ * received is applied (a relay log may hold the only copy here of an acknowledged write); false when that did not
+ * finish within `timeoutMs`, and the login is left for the next attempt.
  */
-export async function changeReplicationPassword(db: Session, admin: Session, password: string, timeoutMs: number): Promise<boolean> {
+export async function changeReplicationLogin(db: Session, admin: Session, login: Omit<ReplicationLogin, 'user'>, timeoutMs: number): Promise<boolean> {
   try {
     if (!(await applyReceived(db, timeoutMs))) return false;
     await db.query('STOP SLAVE');
-    await admin.query('CHANGE MASTER TO MASTER_PASSWORD = ?', [password]);
+    const [options, values] = loginOptions(login);
+    await admin.query(`CHANGE MASTER TO ${options}`, values);
     return true;
   } finally {
     await db.query('START SLAVE');

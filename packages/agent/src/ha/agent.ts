@@ -143,7 +143,8 @@ export class Agent {
     this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
     this.renewEveryMs = Math.max(s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2));
     this.followerReadEveryMs = Math.max(s.loopIntervalMs, Math.floor(s.leaseDurationMs / 2));
-    const localServer = (user: string, passwordKey: SecretKey) => () => ({ host: s.mysqlHost, port: s.mysqlPort, user, password: readSecret(s.secretsDir, passwordKey) });
+    const tls = s.tlsCaFile ? { caFile: s.tlsCaFile } : {};
+    const localServer = (user: string, passwordKey: SecretKey) => () => ({ host: s.mysqlHost, port: s.mysqlPort, user, password: readSecret(s.secretsDir, passwordKey), ...tls });
     const target = localServer(AGENT_ACCOUNT.user, 'agent-password');
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
@@ -164,13 +165,14 @@ export class Agent {
       usersFile: s.usersFile,
       dataDir: s.dataDir,
       graceSeconds: s.passwordGraceSeconds,
+      tlsCaFile: s.tlsCaFile,
       log: this.log,
       emit: (type, reason, message) => this.emit(type, reason, message),
     });
     this.relayLog = new RelayLogKeeper({
       db: this.db,
       dataDir: s.dataDir,
-      connection: { host: s.mysqlHost, port: s.mysqlPort, user: 'root', passwordFile: join(s.secretsDir, 'root-password') },
+      connection: { host: s.mysqlHost, port: s.mysqlPort, user: 'root', passwordFile: join(s.secretsDir, 'root-password'), ...(s.tlsCaFile ? { sslCaFile: s.tlsCaFile } : {}) },
     });
     this.kube = new Kube({
       namespace: s.namespace,
@@ -1018,7 +1020,7 @@ export class Agent {
     if (reconfigure) {
       const a = peerAddress(this.s, leader);
       const cloned = await readClonedPosition(this.s.dataDir);
-      await replicateFrom(this.db, this.adminDb, { host: a.host, port: a.mysqlPort, user: 'repl', password: await this.accounts.replicationPassword() }, cloned?.gtid);
+      await replicateFrom(this.db, this.adminDb, { host: a.host, port: a.mysqlPort, ...(await this.accounts.replicationLogin()) }, cloned?.gtid);
       if (cloned) {
         await clearClonedPosition(this.s.dataDir);
         this.log.info(`replicating from the position the clone from ${cloned.donor} recorded: ${cloned.gtid || 'empty'}`);
@@ -1104,7 +1106,7 @@ export class Agent {
     }
     // The target has everything this server has: replicate from it right away, so that it finds a replica
     // attached (and can switch semi-sync on) the moment it promotes.
-    await replicateFrom(this.db, this.adminDb, { host: addr.host, port: addr.mysqlPort, user: 'repl', password: await this.accounts.replicationPassword() }).catch((err: Error) =>
+    await replicateFrom(this.db, this.adminDb, { host: addr.host, port: addr.mysqlPort, ...(await this.accounts.replicationLogin()) }).catch((err: Error) =>
       this.log.error(`could not replicate from ${target.name} yet (the next cycle retries): ${err.message}`),
     );
     await nudge(addr, this.peerTimeoutMs, this.peerAuth);

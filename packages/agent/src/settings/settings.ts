@@ -39,10 +39,13 @@ export interface AgentSettings {
   peerAddresses: Record<string, PeerAddress>;
   /** A pod refusing to replicate over a diverged history this long re-clones itself; 0: never. */
   recloneDivergedAfterMs: number;
-  /** PEM files: with cert and key the clone donor speaks HTTPS; with a CA the receiver verifies donors against it. */
-  cloneTlsCertFile: string;
-  cloneTlsKeyFile: string;
-  cloneTlsCaFile: string;
+  /**
+   * PEM files (docs/runtime.md, "TLS"): with cert and key the clone donor speaks HTTPS only; with a CA every MySQL
+   * connection the agent and its tools open, replication included, is TLS verified against it, and so is the clone.
+   */
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  tlsCaFile: string;
   /** The overlay's application users (docs/runtime.md, "Accounts"); a missing file declares none. */
   usersFile: string;
   /** After a password rotation, how long the previous password keeps working. */
@@ -92,9 +95,9 @@ const KEYS: Record<Exclude<keyof AgentSettings, 'configFile' | 'podName' | 'name
   kubeTokenFile: { kind: 'string', default: '' },
   peerAddresses: { kind: 'peers', default: {} },
   recloneDivergedAfterMs: { kind: 'nonNegativeInt', default: 30000 },
-  cloneTlsCertFile: { kind: 'string', default: '' },
-  cloneTlsKeyFile: { kind: 'string', default: '' },
-  cloneTlsCaFile: { kind: 'string', default: '' },
+  tlsCertFile: { kind: 'string', default: '' },
+  tlsKeyFile: { kind: 'string', default: '' },
+  tlsCaFile: { kind: 'string', default: '' },
   usersFile: { kind: 'string', default: '/etc/mysqlha/users.yaml' },
   passwordGraceSeconds: { kind: 'nonNegativeInt', default: 86400 },
 };
@@ -255,7 +258,15 @@ export function loadSettings(sources: SettingsSources = {}): AgentSettings {
   settings.podName = flags.get('--pod-name') ?? env.POD_NAME ?? '';
   settings.namespace = flags.get('--namespace') ?? env.POD_NAMESPACE ?? 'default';
   checkTiming(settings, configFile);
+  checkTls(settings, configFile);
   return settings;
+}
+
+/** Certificate and key come together, so a typo never silently means a clone donor without TLS. */
+export function checkTls(s: Pick<AgentSettings, 'tlsCertFile' | 'tlsKeyFile'>, source: string): void {
+  if (Boolean(s.tlsCertFile) === Boolean(s.tlsKeyFile)) return;
+  const [missing, set] = s.tlsCertFile ? ['tlsKeyFile', 'tlsCertFile'] : ['tlsCertFile', 'tlsKeyFile'];
+  throw new SettingsError(source, missing, `a PEM file path, since ${set} is set (the clone donor needs both for HTTPS)`, '');
 }
 
 /**

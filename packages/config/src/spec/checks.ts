@@ -87,6 +87,8 @@ export function quantity(example: string, positive = false): Check {
   };
 }
 
+export const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+
 export const myCnfKey: Check = (v) =>
   typeof v === 'string' && MY_CNF_KEY.test(v) ? undefined : 'a server option name (lowercase letters, digits, "_" and "-")';
 

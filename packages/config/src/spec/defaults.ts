@@ -47,6 +47,7 @@ export function defaultClusterSpec(name = 'mysql'): ClusterSpec {
     },
     services: { headless: name, leader: `${name}-leader`, follower: `${name}-follower` },
     secretName: `${name}-credentials`,
+    tls: { secretName: `${name}-tls`, requireSecureTransport: true },
     ports: { mysql: 3306, agent: 8080, clone: 8081, metrics: 9104 },
   };
 }

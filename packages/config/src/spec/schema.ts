@@ -64,5 +64,6 @@ export const CLUSTER_SPEC_SCHEMA: Node = object({
   }),
   services: object({ headless: leaf(c.dns1035Label()), leader: leaf(c.dns1035Label()), follower: leaf(c.dns1035Label()) }),
   secretName: leaf(c.dns1123Subdomain),
+  tls: object({ secretName: leaf(c.dns1123Subdomain), requireSecureTransport: leaf(c.boolean) }),
   ports: object({ mysql: leaf(c.integer(1, 65535)), agent: leaf(c.integer(1, 65535)), clone: leaf(c.integer(1, 65535)), metrics: leaf(c.integer(1, 65535)) }),
 });

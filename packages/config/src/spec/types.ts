@@ -73,6 +73,14 @@ export interface Ports {
   readonly metrics: number;
 }
 
+/** The server certificate every pod mounts (docs/runtime.md, "TLS"). */
+export interface TlsSpec {
+  /** A `kubernetes.io/tls` Secret with `tls.crt`, `tls.key` and `ca.crt`: cert-manager's, or generated for dev. */
+  readonly secretName: string;
+  /** `require_secure_transport`: the server refuses every TCP connection that is not TLS. */
+  readonly requireSecureTransport: boolean;
+}
+
 export interface ClusterSpec {
   /** Prefix of every object name; also the StatefulSet and headless Service name. */
   readonly name: string;
@@ -85,5 +93,6 @@ export interface ClusterSpec {
   readonly ha: HaSpec;
   readonly services: ServiceNames;
   readonly secretName: string;
+  readonly tls: TlsSpec;
   readonly ports: Ports;
 }

@@ -26,6 +26,7 @@ export const VOLUMES = {
   logs: 'logs',
   tmp: 'tmp',
   secrets: 'credentials',
+  tls: 'tls',
   apiAccess: 'kube-api-access',
 } as const;
 
@@ -68,6 +69,7 @@ function agentContainer(spec: ClusterSpec, name: 'init' | 'clone' | 'agent', com
       mount(VOLUMES.run, POD_PATHS.runDir),
       mount(VOLUMES.data, POD_PATHS.dataVolume),
       mount(VOLUMES.secrets, POD_PATHS.secretsDir, true),
+      mount(VOLUMES.tls, POD_PATHS.tlsDir, true),
       mount(VOLUMES.tmp, POD_PATHS.tmpDir),
       // Only the agent image's containers call the API: the token is mounted here and nowhere else.
       mount(VOLUMES.apiAccess, SERVICE_ACCOUNT_DIR, true),
@@ -97,6 +99,8 @@ function mysqlContainer(spec: ClusterSpec): IContainer {
       mount(VOLUMES.data, POD_PATHS.dataVolume),
       mount(VOLUMES.logs, POD_PATHS.logDir),
       mount(VOLUMES.tmp, POD_PATHS.tmpDir),
+      // my.cnf's ssl_cert, ssl_key and ssl_ca; a renewal reaches the files in place and the agent has mariadbd reload them.
+      mount(VOLUMES.tls, POD_PATHS.tlsDir, true),
     ],
   };
 }

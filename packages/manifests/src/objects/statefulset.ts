@@ -26,6 +26,7 @@ function volumes(spec: ClusterSpec): IVolume[] {
   return [
     { name: VOLUMES.config, configMap: { name: clusterNames(spec).configMap } },
     { name: VOLUMES.secrets, secret: { secretName: spec.secretName, defaultMode: 0o440 } },
+    { name: VOLUMES.tls, secret: { secretName: clusterNames(spec).tlsSecret, defaultMode: 0o440 } },
     { name: VOLUMES.run, emptyDir: {} },
     // What the kubelet would mount everywhere by default: a bound, expiring, auto-rotated token, the cluster CA
     // and the namespace.

@@ -42,6 +42,9 @@ export function agentConfig(options: {
     kubeApiUrl: kube.url,
     kubeTokenFile: kube.tokenFile(server.name),
     peerAddresses: peers,
+    tlsCertFile: server.tls?.cert ?? '',
+    tlsKeyFile: server.tls?.key ?? '',
+    tlsCaFile: server.tls?.ca ?? '',
     ...settings,
   };
 }

@@ -1,4 +1,4 @@
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { CHECK_SCHEMA, CHECKER_USER } from '../mariadb/bootstrap-sql.js';
 import type { MariaServer } from '../mariadb/server.js';
 
@@ -7,14 +7,7 @@ import type { MariaServer } from '../mariadb/server.js';
  * server refuses its writes as it would an application's. Connection-level errors are left to the next query.
  */
 export async function connectAsChecker(server: MariaServer, connectTimeoutMs: number): Promise<mysql.Connection> {
-  const connection = await mysql.createConnection({
-    host: '127.0.0.1',
-    port: server.port,
-    user: CHECKER_USER,
-    password: server.secrets.checkerPassword,
-    database: CHECK_SCHEMA,
-    connectTimeout: connectTimeoutMs,
-  });
+  const connection = await server.connect({ user: CHECKER_USER, password: server.secrets.checkerPassword, database: CHECK_SCHEMA, connectTimeoutMs });
   connection.on('error', () => {});
   return connection;
 }

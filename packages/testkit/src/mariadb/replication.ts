@@ -1,11 +1,13 @@
 import type { MariaServer } from './server.js';
 
-/** Points `replica` at `source` by GTID (slave_pos) and starts replication; the password goes in the query, never argv. */
+/** Points `replica` at `source` by GTID (slave_pos), over verified TLS when the source has a certificate, and starts replication; the password goes in the query, never argv. */
 export async function replicateFrom(replica: MariaServer, source: MariaServer): Promise<void> {
   await replica.query('STOP SLAVE');
+  const ca = source.tls?.ca ?? '';
   await replica.query(
-    "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=?, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1",
-    [source.port, source.secrets.replicationPassword],
+    "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=?, MASTER_USER='repl', MASTER_PASSWORD=?, MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1, " +
+      'MASTER_SSL=?, MASTER_SSL_CA=?, MASTER_SSL_VERIFY_SERVER_CERT=?',
+    [source.port, source.secrets.replicationPassword, ca ? 1 : 0, ca, ca ? 1 : 0],
   );
   await replica.query('START SLAVE');
 }

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { MysqlTlsFiles } from '@mysqlha/kube-tools';
 import mysql from 'mysql2/promise';
 import { isAlive, killAndWait, terminateAndWait, trackChild } from '../process/registry.js';
 import { tailFile } from '../util/files.js';
@@ -14,6 +16,8 @@ export interface MariaServerPaths {
   pidFile: string;
   configFile: string;
   errorLog: string;
+  /** The cluster's TLS files; undefined: the server takes plain TCP. */
+  tls?: MysqlTlsFiles;
 }
 
 const START_TIMEOUT_MS = 60_000;
@@ -26,6 +30,7 @@ export class MariaServer {
   readonly pidFile: string;
   readonly configFile: string;
   readonly errorLog: string;
+  readonly tls: MysqlTlsFiles | undefined;
   /** Set when the pod's processes must start inside its network cgroup (PodNetwork). */
   spawnWrap: SpawnWrap | undefined;
   #child: ChildProcess | undefined;
@@ -43,6 +48,7 @@ export class MariaServer {
     this.pidFile = paths.pidFile;
     this.configFile = paths.configFile;
     this.errorLog = paths.errorLog;
+    this.tls = paths.tls;
   }
 
   get pid(): number | undefined {
@@ -93,15 +99,20 @@ export class MariaServer {
     if (this.#child) await killAndWait(this.#child);
   }
 
-  /** A root connection over TCP; the caller ends it. */
-  connect(options: { connectTimeoutMs?: number; database?: string } = {}): Promise<mysql.Connection> {
+  /**
+   * A connection over TCP, as root unless another user is given, over TLS verified against the cluster's CA when the
+   * server has a certificate (`plaintext` forces plain TCP, which such a server refuses); the caller ends it.
+   */
+  connect(options: { user?: string; password?: string; connectTimeoutMs?: number; database?: string; plaintext?: boolean } = {}): Promise<mysql.Connection> {
+    const ca = this.tls && !options.plaintext ? readFileSync(this.tls.ca) : undefined;
     return mysql.createConnection({
       host: '127.0.0.1',
       port: this.port,
-      user: 'root',
-      password: this.secrets.rootPassword,
+      user: options.user ?? 'root',
+      password: options.password ?? this.secrets.rootPassword,
       connectTimeout: options.connectTimeoutMs ?? 2_000,
       ...(options.database ? { database: options.database } : {}),
+      ...(ca ? { ssl: { ca, verifyIdentity: true } } : {}),
     });
   }
 

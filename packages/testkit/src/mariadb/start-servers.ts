@@ -4,6 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultClusterSpec, INSTALL_DB_ARGS, serverConfig, type ClusterSpec } from '@mysqlha/config';
+import { makeMysqlTls, type MysqlTlsFiles } from '@mysqlha/kube-tools';
 import { trackTempDir } from '../process/registry.js';
 import { checkPortRange } from '../util/ports.js';
 import { bootstrapSql } from './bootstrap-sql.js';
@@ -26,6 +27,11 @@ export interface StartServersOptions {
   spec?: ClusterSpec;
   /** How each pod's mariadbd is started (PodNetwork.wrap); default directly. */
   wrap?: (pod: string) => SpawnWrap;
+  /**
+   * TLS as in a pod (default): one certificate for 127.0.0.1 from a fresh CA, and TCP without TLS refused. False:
+   * no certificate, plain TCP accepted (to measure what TLS costs).
+   */
+  tls?: boolean;
 }
 
 /** Small InnoDB files and buffer pool, so that several servers start quickly side by side on one machine. */
@@ -34,6 +40,12 @@ const TEST_HOST_SETTINGS: MyCnfSettings = {
   innodb_log_file_size: '48M',
   max_connections: 200,
 };
+
+/** The TLS options of the cluster's my.cnf, pointed at the local files, or taken out. */
+function tlsSettings(tls: MysqlTlsFiles | undefined): MyCnfSettings {
+  if (!tls) return { ssl_cert: null, ssl_key: null, ssl_ca: null, tls_version: null, require_secure_transport: false };
+  return { ssl_cert: tls.cert, ssl_key: tls.key, ssl_ca: tls.ca };
+}
 
 function serverSettings(name: string, ordinal: number, port: number, dir: string): MyCnfSettings {
   const user = userInfo().username;
@@ -83,6 +95,7 @@ export async function startServers(options: StartServersOptions): Promise<MariaS
   if (!options.dir) trackTempDir(root);
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const secrets = createSecrets(join(root, 'secrets'));
+  const tls = options.tls === false ? undefined : await makeMysqlTls(join(root, 'tls'), { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], days: 2 });
   const servers = Array.from({ length: count }, (_, ordinal) => {
     const name = `${spec.name}-${ordinal}`;
     const port = portBase + ordinal;
@@ -90,7 +103,7 @@ export async function startServers(options: StartServersOptions): Promise<MariaS
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const perServer = serverSettings(name, ordinal, port, dir);
     const configFile = join(dir, 'my.cnf');
-    const config = applyMyCnfSettings(serverConfig(spec), { ...TEST_HOST_SETTINGS, ...perServer, ...settings });
+    const config = applyMyCnfSettings(serverConfig(spec), { ...TEST_HOST_SETTINGS, ...perServer, ...tlsSettings(tls), ...settings });
     writeFileSync(configFile, config);
     const server = new MariaServer(name, ordinal, port, secrets, {
       dir,
@@ -99,6 +112,7 @@ export async function startServers(options: StartServersOptions): Promise<MariaS
       pidFile: String(perServer.pid_file),
       configFile,
       errorLog: String(perServer.log_error),
+      tls,
     });
     server.spawnWrap = options.wrap?.(name);
     return server;
