@@ -25,7 +25,7 @@ if (argv.help || argv.h) {
   console.log(usage);
   process.exit(0);
 }
-const unknown = Object.keys(argv).filter((k) => !['_', 'force', 'renew-tls', 'renewTls', 'help', 'h'].includes(k));
+const unknown = Object.keys(argv).filter((k) => !['_', 'force', 'renew-tls', 'help', 'h'].includes(k));
 if (unknown.length > 0 || argv._.length > 0) {
   console.error(`dev secret: unknown argument ${unknown.length > 0 ? `--${unknown[0]}` : argv._[0]}\n\n${usage}`);
   process.exit(2);

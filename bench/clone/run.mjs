@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 const usage = `Usage: npm run bench:clone -- [--gib N] [--runs N] [--json] [--record]
 
 Fills a mariadbd (loopback port 16301) with about N GiB of InnoDB data (default 1), clones it
-with the agent's donor and receiver (port 16302), pipes mariabackup into mbstream directly (the
+with the agent's donor and receiver over HTTPS, verified (port 16303, as in a pod), and over plain
+HTTP (port 16302, the raw upgraded connection), pipes mariabackup into mbstream directly (the
 same tools without the HTTP hop), then copies the stopped datadir with
 \`tar -cf - | tar -xf -\`, and prints both throughputs (goal: clone >= 0.9x tar) and the image
 sizes recorded in images.lock.json by \`npm run images:build\`. Each copy runs --runs times
@@ -20,6 +21,11 @@ sizes recorded in images.lock.json by \`npm run images:build\`. Each copy runs -
 if (argv.help || argv.h) {
   console.log(usage);
   process.exit(0);
+}
+const unknown = Object.keys(argv).filter((key) => !['_', 'gib', 'runs', 'json', 'record', 'help', 'h'].includes(key));
+if (unknown.length > 0 || argv._.length > 0) {
+  console.error(`unknown argument ${unknown.length > 0 ? `--${unknown[0]}` : argv._[0]}\n\n${usage}`);
+  process.exit(2);
 }
 const gib = Number(argv.gib ?? 1);
 if (!(gib > 0)) {
@@ -36,8 +42,10 @@ $.verbose = false;
 const root = resolve('.');
 const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
 const { startCloneDonor } = await import(pathToFileURL(join(root, 'packages/agent/dist/clone/index.js')).href);
+const { makeMysqlTls } = await import(pathToFileURL(join(root, 'packages/kube-tools/dist/index.js')).href);
 const SERVER_PORT = 16301;
 const DONOR_PORT = 16302;
+const TLS_DONOR_PORT = 16303;
 const dir = await mkdtemp(join(tmpdir(), 'mysqlha-bench-clone-'));
 const dataDir = join(dir, 'source', 'data');
 const socket = join(dir, 'source', 'mysqld.sock');
@@ -45,6 +53,7 @@ const cnf = join(dir, 'source', 'my.cnf');
 const log = (line) => process.stderr.write(`${line}\n`);
 let server;
 let donor;
+let tlsDonor;
 
 async function du(path) {
   return Number((await $`du -sb ${path}`).stdout.split(/\s/)[0]);
@@ -89,28 +98,41 @@ try {
     mysql: { socket, user: 'root' }, serverDefaultsFile: cnf, dataDir, mayDonate: () => true,
     logger: { info: () => undefined, warn: log, error: log },
   });
+  // As in a pod: the cluster's certificate, which the receiver verifies against the CA and the donor's name.
+  const tls = await makeMysqlTls(join(dir, 'tls'), { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], days: 1 });
+  tlsDonor = await startCloneDonor({
+    host: '127.0.0.1', port: TLS_DONOR_PORT, tokenFile: join(dir, 'secrets', 'clone-token'), tls: { certFile: tls.cert, keyFile: tls.key },
+    mysql: { socket, user: 'root' }, serverDefaultsFile: cnf, dataDir, mayDonate: () => true,
+    logger: { info: () => undefined, warn: log, error: log },
+  });
   // The receiver runs in its own process, as `agent clone` does in its init container.
   const receiver = `
     import { runClone } from ${JSON.stringify(pathToFileURL(join(root, 'packages/agent/dist/clone/index.js')).href)};
+    const [dataDir, tokenFile, url, caFile] = process.argv.slice(1);
     const started = performance.now();
     let streamSeconds;
     const result = await runClone({
-      dataDir: process.argv[1], tokenFile: process.argv[2], attempts: 1,
-      candidates: () => [{ name: 'bench-source', url: 'http://127.0.0.1:${DONOR_PORT}', role: 'leader', healthy: true }],
+      dataDir, tokenFile, attempts: 1, ...(caFile ? { caFile } : {}),
+      candidates: () => [{ name: 'bench-source', url, role: 'leader', healthy: true }],
       logger: { info: () => undefined, warn: console.error, error: console.error },
       onProgress: (p) => { if (p.state === 'preparing') streamSeconds ??= (performance.now() - started) / 1000; },
     });
     console.log(JSON.stringify({ ...result, streamSeconds, totalSeconds: (performance.now() - started) / 1000 }));`;
   const clones = [];
+  const tlsClones = [];
   for (let run = 0; run < runs; run++) {
-    const target = join(dir, `clone-${run}`, 'data');
-    const { stdout } = await $`node --input-type=module -e ${receiver} ${target} ${join(dir, 'secrets', 'clone-token')}`;
-    clones.push(JSON.parse(stdout.trim().split('\n').at(-1)));
-    await rm(join(dir, `clone-${run}`), { recursive: true, force: true });
-    log(`clone ${run + 1}/${runs}: stream ${clones.at(-1).streamSeconds.toFixed(2)} s, with prepare ${clones.at(-1).totalSeconds.toFixed(2)} s`);
+    for (const [list, url, ca, what] of [[clones, `http://127.0.0.1:${DONOR_PORT}`, '', 'plain'], [tlsClones, `https://127.0.0.1:${TLS_DONOR_PORT}`, tls.ca, 'https']]) {
+      const target = join(dir, `clone-${run}`, 'data');
+      const { stdout } = await $`node --input-type=module -e ${receiver} ${target} ${join(dir, 'secrets', 'clone-token')} ${url} ${ca}`;
+      list.push(JSON.parse(stdout.trim().split('\n').at(-1)));
+      await rm(join(dir, `clone-${run}`), { recursive: true, force: true });
+      log(`clone ${what} ${run + 1}/${runs}: stream ${list.at(-1).streamSeconds.toFixed(2)} s, with prepare ${list.at(-1).totalSeconds.toFixed(2)} s`);
+    }
   }
   await donor.close();
   donor = undefined;
+  await tlsDonor.close();
+  tlsDonor = undefined;
 
   // The same tools piped directly, without the HTTP hop: what the clone could reach at best.
   const credentials = join(dir, 'secrets', 'client.cnf');
@@ -140,6 +162,8 @@ try {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const streamSeconds = median(clones.map((c) => c.streamSeconds));
   const cloneSeconds = median(clones.map((c) => c.totalSeconds));
+  const tlsStreamSeconds = median(tlsClones.map((c) => c.streamSeconds));
+  const tlsCloneSeconds = median(tlsClones.map((c) => c.totalSeconds));
   const tarSeconds = median(tars);
   const pipeSeconds = median(pipes);
   const result = { bytes: median(clones.map((c) => c.bytes)) };
@@ -156,6 +180,10 @@ try {
     cloneTotalSeconds: Number(cloneSeconds.toFixed(2)),
     cloneStreamMBps: mb(result.bytes, streamSeconds),
     cloneTotalMBps: mb(result.bytes, cloneSeconds),
+    httpsStreamSeconds: Number(tlsStreamSeconds.toFixed(2)),
+    httpsTotalSeconds: Number(tlsCloneSeconds.toFixed(2)),
+    httpsStreamMBps: mb(result.bytes, tlsStreamSeconds),
+    httpsTotalMBps: mb(result.bytes, tlsCloneSeconds),
     pipeSeconds: Number(pipeSeconds.toFixed(2)),
     pipeMBps: mb(result.bytes, pipeSeconds),
     tarSeconds: Number(tarSeconds.toFixed(2)),
@@ -168,7 +196,9 @@ try {
   if (argv.json) console.log(JSON.stringify(out, null, 2));
   else {
     console.log(`datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, streamed ${(result.bytes / 2 ** 30).toFixed(2)} GiB`);
-    console.log(`clone stream:            ${out.cloneStreamSeconds} s, ${out.cloneStreamMBps} MB/s (${out.streamRatio}x tar)`);
+    console.log(`clone stream, HTTPS:     ${out.httpsStreamSeconds} s, ${out.httpsStreamMBps} MB/s (${(out.httpsStreamMBps / out.tarMBps).toFixed(2)}x tar)`);
+    console.log(`clone stream + prepare, HTTPS: ${out.httpsTotalSeconds} s, ${out.httpsTotalMBps} MB/s`);
+    console.log(`clone stream, plain:     ${out.cloneStreamSeconds} s, ${out.cloneStreamMBps} MB/s (${out.streamRatio}x tar)`);
     console.log(`clone stream + prepare:  ${out.cloneTotalSeconds} s, ${out.cloneTotalMBps} MB/s (${out.totalRatio}x tar)`);
     console.log(`mariabackup | mbstream: ${out.pipeSeconds} s, ${out.pipeMBps} MB/s (no HTTP hop)`);
     console.log(`tar | tar (stopped):     ${out.tarSeconds} s, ${out.tarMBps} MB/s`);
@@ -180,14 +210,17 @@ try {
       'bench/README.md',
       `\n### clone, ${out.date}\n\nMachine: ${out.machine}. Datadir ${(sourceBytes / 2 ** 30).toFixed(2)} GiB, idle donor, receiver in its own process, loopback, median of ${runs} runs; load average at the start ${loadAtStart} (1, 5, 15 min), at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}; this benchmark alone keeps about one core busy, so more than that is other work on the machine.\n\n` +
         `| | seconds | MB/s | vs tar |\n| --- | --- | --- | --- |\n` +
-        `| clone stream (mariabackup -> upgraded HTTP connection -> mbstream, no byte through Node) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
-        `| clone stream + prepare | ${out.cloneTotalSeconds} | ${out.cloneTotalMBps} | ${out.totalRatio}x |\n` +
+        `| clone stream over HTTPS, donor verified (the default: mariabackup -> Node TLS -> Node -> mbstream) | ${out.httpsStreamSeconds} | ${out.httpsStreamMBps} | ${(out.httpsStreamMBps / out.tarMBps).toFixed(2)}x |\n` +
+        `| clone stream + prepare over HTTPS | ${out.httpsTotalSeconds} | ${out.httpsTotalMBps} | ${(out.httpsTotalMBps / out.tarMBps).toFixed(2)}x |\n` +
+        `| clone stream over plain HTTP (mariabackup -> upgraded HTTP connection -> mbstream, no byte through Node) | ${out.cloneStreamSeconds} | ${out.cloneStreamMBps} | ${out.streamRatio}x |\n` +
+        `| clone stream + prepare over plain HTTP | ${out.cloneTotalSeconds} | ${out.cloneTotalMBps} | ${out.totalRatio}x |\n` +
         `| \`mariabackup \\| mbstream -x\` piped directly (no HTTP hop) | ${out.pipeSeconds} | ${out.pipeMBps} | ${(out.pipeMBps / out.tarMBps).toFixed(2)}x |\n` +
         `| \`tar \\| tar\` of the stopped datadir | ${out.tarSeconds} | ${out.tarMBps} | 1x |\n\n| image | size |\n| --- | --- |\n${sizes}\n`,
     );
   }
 } finally {
   await donor?.close();
+  await tlsDonor?.close();
   if (server) {
     await $`mariadb-admin --socket=${socket} shutdown`.nothrow();
     await server;

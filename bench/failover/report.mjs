@@ -42,5 +42,5 @@ export function table(doc) {
 }
 
 export function recordBlock(doc) {
-  return `\n### failover, ${doc.date}\n\nMachine: ${doc.machine}; load average (1, 5, 15 min) ${doc.loadAverage.start.join(' ')} at the start, ${doc.loadAverage.end.join(' ')} at the end. ${doc.runs} runs of each scenario, 3 servers and 3 agents on one host, agent settings ${JSON.stringify(doc.agentSettings)}; write load through the leader label with a ${doc.writeTimeoutMs} ms timeout.\n\n${table(doc)}\n`;
+  return `\n### failover, ${doc.date}\n\nMachine: ${doc.machine}; load average (1, 5, 15 min) ${doc.loadAverage.start.join(' ')} at the start, ${doc.loadAverage.end.join(' ')} at the end. ${doc.runs} runs of each scenario, 3 servers and 3 agents on one host, TLS ${doc.tls ?? 'off'}, agent settings ${JSON.stringify(doc.agentSettings)}; write load through the leader label with a ${doc.writeTimeoutMs} ms timeout.\n\n${table(doc)}\n`;
 }

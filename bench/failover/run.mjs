@@ -19,7 +19,7 @@ import { agentSettings, defaultClusterSpec } from '@mysqlha/config';
 import { SCENARIOS, recover } from './scenarios.mjs';
 import { recordBlock, summarizeScenario, table } from './report.mjs';
 
-const usage = `Usage: npm run bench:failover -- [--runs N] [--scenarios a,b] [--port-base P] [--settings JSON] [--json] [--record]
+const usage = `Usage: npm run bench:failover -- [--runs N] [--scenarios a,b] [--port-base P] [--settings JSON] [--tls on|off] [--json] [--record]
 
 Starts 3 mariadbd servers, the fake Kubernetes API and 3 agents (packages/agent/dist/cli.js) on 127.0.0.1
 (ports P..P+30, default 15500), measures each agent's RSS, idle CPU and API requests over 10 s, then runs N times (default 5)
@@ -31,6 +31,8 @@ For each: kill -> first acknowledged write on the new leader, acknowledged write
 servers (and two pods labelled leader), and for switchover the longest gap between acknowledged writes.
 Prints p50/p99/max per scenario (--json: a JSON document instead). Writes nothing into the repository unless
 --record, which appends the result to bench/README.md. --settings adds agent.yaml keys, e.g. '{"loopIntervalMs":250}'.
+--tls on (default, as in a pod): every MySQL connection is verified TLS and plain TCP is refused; off: no
+certificate, plain TCP, to measure what TLS costs.
 Progress goes to stderr; for JSON alone on stdout: npm run -s bench:failover -- --json`;
 if (argv.help || argv.h) {
   console.log(usage);
@@ -40,12 +42,16 @@ const fail = (message) => {
   console.error(`${message}\n\n${usage}`);
   process.exit(2);
 };
+const unknown = Object.keys(argv).filter((key) => !['_', 'runs', 'scenarios', 'port-base', 'settings', 'tls', 'json', 'record', 'help', 'h'].includes(key));
+if (unknown.length > 0 || argv._.length > 0) fail(`unknown argument ${unknown.length > 0 ? `--${unknown[0]}` : argv._[0]}`);
 const runs = Number(argv.runs ?? 5);
 if (!Number.isInteger(runs) || runs < 1) fail(`--runs: expected a whole number >= 1, got ${argv.runs}`);
 const portBase = Number(argv['port-base'] ?? 15500);
 if (!Number.isInteger(portBase) || portBase < 1024 || portBase + 30 > 32767) fail(`--port-base: expected a port with P+30 below 32768, got ${argv['port-base']}`);
 const names = String(argv.scenarios ?? Object.keys(SCENARIOS).join(',')).split(',').filter(Boolean);
 for (const name of names) if (!SCENARIOS[name]) fail(`--scenarios: unknown scenario ${name}; expected some of ${Object.keys(SCENARIOS).join(', ')}`);
+const tls = String(argv.tls ?? 'on');
+if (tls !== 'on' && tls !== 'off') fail(`--tls: expected on or off, got ${argv.tls}`);
 let extraSettings = {};
 if (argv.settings) {
   try {
@@ -66,7 +72,7 @@ const c = { lostIds: new Set() };
 const loadAtStart = loadavg().map((v) => Number(v.toFixed(2)));
 try {
   log('starting 3 servers, the fake API and 3 agents');
-  c.servers = await startServers({ count: 3, portBase });
+  c.servers = await startServers({ count: 3, portBase, tls: tls === 'on' });
   c.kube = await startFakeKube({ port: portBase + 30, namespace: 'mysqlha', pods: c.servers.map((s) => s.name) });
   c.agents = await startAgents({ servers: c.servers, kube: c.kube, settings: extraSettings });
   await recover(c);
@@ -110,6 +116,7 @@ try {
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     loadAverage: { start: loadAtStart, end: loadavg().map((v) => Number(v.toFixed(2))) },
     runs,
+    tls,
     agentSettings: { ...Object.fromEntries(['loopIntervalMs', 'leaseDurationMs', 'renewDeadlineMs', 'failoverPolicy'].map((k) => [k, agentSettings(defaultClusterSpec())[k]])), ...extraSettings },
     writeTimeoutMs: WRITE_TIMEOUT_MS,
     scenarios: Object.fromEntries(names.map((name) => [name, { ...summarizeScenario(results[name]), results: results[name] }])),

@@ -3,14 +3,15 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { now, renewMysqlTls, startServers, waitFor, type MariaServer } from '@mysqlha/testkit';
+import { makeMysqlTls, now, renewMysqlTls, startServers, waitFor, type MariaServer } from '@mysqlha/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runClone, startCloneDonor } from '../../packages/agent/src/clone/index.js';
+import { sourceServesVerifiedTls } from '../../packages/agent/src/db/source-tls.js';
 import { metric, verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
 // Servers 16950-16952, agents 16960+, donors 16970+, fake API 16980, metrics 16983+; an impostor server on 16990
-// (another cluster's, its own CA) and its clone donor on 16991.
+// (another cluster's, its own CA) and its clone donor on 16991; single servers on 16992-16994.
 const PORT_BASE = 16950;
 const NAMES = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] };
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
@@ -96,7 +97,7 @@ describe('TLS on every connection (three agents, real servers, their certificate
     await verifyInvariants(c);
   });
 
-  it('a renewed certificate is served by every mariadbd and clone donor without a restart; a half-written one is not', async () => {
+  it('a renewed certificate is served by every mariadbd and clone donor without a restart; a half-written or foreign one is not', async () => {
     const { c } = h;
     await waitHealthy(c);
     const tls = c.servers[0]!.tls!;
@@ -111,21 +112,43 @@ describe('TLS on every connection (three agents, real servers, their certificate
     const renewed = new X509Certificate(readFileSync(fresh.cert));
     expect(renewed.validTo).not.toBe(old.validTo);
 
+    // A certificate and key of another CA: a pair, but not one the cluster trusts. Not loaded.
+    const foreign = await makeMysqlTls(join(scratch, 'foreign'), NAMES);
+    replaceFile(tls.key, readFileSync(foreign.key));
+    replaceFile(tls.cert, readFileSync(foreign.cert));
+    await waitFor('every agent refusing a certificate of another CA', async () => c.agents.every((a) => /TLS certificate not reloaded, retrying in 5 s: TLS certificate .* expected one issued by a CA of/.test(a.logTail(200))), { timeoutMs: 20_000 });
+
     // Caught half-written: the new key beside the old certificate. Nothing loads it; the old one is still served.
-    replaceFile(tls.key, readFileSync(fresh.key));
+    replaceFile(tls.cert, readFileSync(fresh.cert));
+    replaceFile(tls.key, readFileSync(foreign.key));
     await waitFor('every agent refusing the half-written files', async () => c.agents.every((a) => /TLS certificate not reloaded, retrying in 5 s: TLS key .* expected the private key of/.test(a.logTail(200))), { timeoutMs: 20_000 });
     for (const server of c.servers) expect(await servedNotAfter(server), server.name).toBe(old.validTo);
-    expect(c.kube.timeline.events.filter((e) => e.reason === 'TlsNotReloaded' && e.time > renewedAt).map((e) => e.by).sort()).toEqual(c.agents.map((a) => a.name).sort());
+    for (const a of c.agents) {
+      expect(await metric(a, 'mysqlha_tls_reload_failing'), a.name).toBe(1);
+      expect(await metric(a, 'mysqlha_tls_certificate_expiry_timestamp_seconds'), `${a.name} reports what it serves`).toBe(Date.parse(old.validTo) / 1000);
+    }
+    expect(c.kube.timeline.events.filter((e) => e.reason === 'TlsNotReloaded' && e.time > renewedAt).map((e) => e.by).sort()).toEqual([...c.agents.map((a) => a.name), ...c.agents.map((a) => a.name)].sort());
+    // An agent restarted meanwhile starts all the same; its donor refuses every handshake until a certificate loads.
+    const restarted = c.agents.find((a) => a.name !== c.kube.leader())!;
+    await restarted.stop();
+    await restarted.start();
+    expect(restarted.logTail(50)).toMatch(/clone donor starts without a certificate, refusing every connection until one loads/);
+    await expect(donorCertificate(restarted.clonePort, ca)).rejects.toThrow();
+    const steady = [...c.servers, ...c.agents].map((p) => p.pid);
 
-    replaceFile(tls.cert, readFileSync(fresh.cert));
+    replaceFile(tls.key, readFileSync(fresh.key));
     await waitFor('every mariadbd and clone donor serving the renewed certificate', async () => {
       for (const server of c.servers) if ((await servedNotAfter(server)) !== renewed.validTo) return undefined;
       for (const a of c.agents) if ((await donorCertificate(a.clonePort, ca)).fingerprint !== renewed.fingerprint256) return undefined;
       return true;
     }, { timeoutMs: 20_000 });
-    expect([...c.servers, ...c.agents].map((p) => p.pid), 'nothing restarted').toEqual(pids);
-    expect(c.kube.timeline.events.filter((e) => e.reason === 'TlsReloaded' && e.time > renewedAt).map((e) => e.by).sort()).toEqual(c.agents.map((a) => a.name).sort());
-    for (const a of c.agents) expect(await metric(a, 'mysqlha_tls_certificate_expiry_timestamp_seconds'), a.name).toBe(Date.parse(renewed.validTo) / 1000);
+    expect([...c.servers, ...c.agents].map((p) => p.pid), 'nothing restarted').toEqual(steady);
+    expect(pids.filter((pid) => !steady.includes(pid)), 'only the agent restarted on purpose').toHaveLength(1);
+    expect(new Set(c.kube.timeline.events.filter((e) => e.reason === 'TlsReloaded' && e.time > renewedAt).map((e) => e.by))).toEqual(new Set(c.agents.map((a) => a.name).filter((n) => n !== restarted.name)));
+    for (const a of c.agents) {
+      expect(await metric(a, 'mysqlha_tls_certificate_expiry_timestamp_seconds'), a.name).toBe(Date.parse(renewed.validTo) / 1000);
+      expect(await metric(a, 'mysqlha_tls_reload_failing'), a.name).toBe(0);
+    }
     // Replication reconnects over the renewed certificate too.
     for (const server of c.servers.filter((s) => s.name !== c.kube.leader())) {
       await server.query('STOP SLAVE IO_THREAD');
@@ -179,6 +202,27 @@ describe('TLS on every connection (three agents, real servers, their certificate
       await impostor!.stop();
     }
     await waitHealthy(c);
+  });
+});
+
+describe('which replication sources serve verified TLS (what a follower whose own server does not require TLS asks)', () => {
+  it('says no only for a source without TLS or with a certificate the CA does not verify; unknown when TLS is not the problem', async () => {
+    const [clusterServer] = await startServers({ count: 1, portBase: PORT_BASE + 42 });
+    const [withoutTls] = await startServers({ count: 1, portBase: PORT_BASE + 43, tls: false });
+    const [otherCa] = await startServers({ count: 1, portBase: PORT_BASE + 44 });
+    try {
+      const ca = clusterServer!.tls!.ca;
+      const login = (s: MariaServer, password = s.secrets.replicationPassword) => ({ host: '127.0.0.1', port: s.port, user: 'repl', password, caFile: ca });
+      expect(await sourceServesVerifiedTls(login(clusterServer!), 2000)).toBe('yes');
+      expect(await sourceServesVerifiedTls(login(withoutTls!), 2000)).toBe('no');
+      expect(await sourceServesVerifiedTls(login(otherCa!), 2000)).toBe('no');
+      // A refused login or a server that is down says nothing about TLS: the follower keeps to TLS.
+      expect(await sourceServesVerifiedTls(login(clusterServer!, 'wrong-password'), 2000)).toBe('unknown');
+      await clusterServer!.stop();
+      expect(await sourceServesVerifiedTls(login(clusterServer!), 2000)).toBe('unknown');
+    } finally {
+      await Promise.all([clusterServer, withoutTls, otherCa].map((s) => s!.stop()));
+    }
   });
 });
 

@@ -63,9 +63,11 @@ describe('agent settings', () => {
     );
   });
 
-  it('refuses a TLS certificate without its key, or a key without its certificate', () => {
-    expect(() => loadSettings({ configFile: configFile('tlsCertFile: /tls/tls.crt\n'), env: {} })).toThrow(/tlsKeyFile: expected a PEM file path, since tlsCertFile is set/);
-    expect(() => loadSettings({ configFile: configFile(''), env: { MYSQLHA_TLS_KEY_FILE: '/tls/tls.key' } })).toThrow(/tlsCertFile: expected a PEM file path, since tlsKeyFile is set/);
+  it('takes the TLS certificate, its key and the CA together or not at all', () => {
+    expect(() => loadSettings({ configFile: configFile('tlsCertFile: /tls/tls.crt\ntlsCaFile: /tls/ca.crt\n'), env: {} })).toThrow(/tlsKeyFile: expected a PEM file path, since tlsCertFile and tlsCaFile are set/);
+    expect(() => loadSettings({ configFile: configFile(''), env: { MYSQLHA_TLS_CA_FILE: '/tls/ca.crt' } })).toThrow(/tlsCertFile: expected a PEM file path, since tlsCaFile is set/);
+    const all = loadSettings({ configFile: configFile('tlsCertFile: /t/tls.crt\ntlsKeyFile: /t/tls.key\ntlsCaFile: /t/ca.crt\n'), env: {} });
+    expect(all.tlsCaFile).toBe('/t/ca.crt');
   });
 
   it('says which file it could not read when one was named', () => {

@@ -150,9 +150,13 @@ describe('synth', () => {
     const mountsOf = (name: string) => Object.fromEntries((byName[name]!.volumeMounts ?? []).map((m) => [m.mountPath, m.name]));
     const credentialsVolume = podSpec().volumes!.find((volume) => volume.secret?.secretName === 'mysql-credentials')!;
     expect(credentialsVolume.secret).toEqual({ secretName: 'mysql-credentials', defaultMode: 0o440 });
-    const tlsVolume = podSpec().volumes!.find((volume) => volume.secret?.secretName === 'mysql-tls')!;
+    const tlsVolume = podSpec().volumes!.find((volume) => volume.name === 'tls')!;
     expect(tlsVolume.secret).toEqual({ secretName: 'mysql-tls', defaultMode: 0o440 });
-    for (const name of ['init', 'clone', 'agent', 'mysql']) expect(mountsOf(name)['/var/run/secrets/mysqlha-tls'], name).toBe(tlsVolume.name);
+    for (const name of ['agent', 'mysql']) expect(mountsOf(name)['/var/run/secrets/mysqlha-tls'], name).toBe(tlsVolume.name);
+    // The init containers verify peers and serve nothing: the CA, not the key.
+    const caVolume = podSpec().volumes!.find((volume) => volume.name === 'tls-ca')!;
+    expect(caVolume.secret).toEqual({ secretName: 'mysql-tls', defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] });
+    for (const name of ['init', 'clone']) expect(mountsOf(name)['/var/run/secrets/mysqlha-tls'], name).toBe('tls-ca');
     for (const name of ['init', 'clone', 'agent']) {
       expect(mountsOf(name)['/var/run/secrets/mysqlha'], name).toBe(credentialsVolume.name);
       expect(mountsOf(name)['/etc/mysqlha'], name).toBe('config');

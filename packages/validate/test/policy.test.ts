@@ -26,10 +26,15 @@ describe('policies', () => {
     ]);
   });
 
-  it('certificate-names: a Certificate a StatefulSet mounts names its pods in its namespace, and loopback', async () => {
+  it('certificate-names: a Certificate a StatefulSet mounts names every one of its pods in its namespace, and loopback', async () => {
     const errors = (await errorsOf('policy/certificate-names.yaml')).filter((e) => e.rule === 'certificate-names');
-    expect(where(errors)).toEqual(['certificate-names Certificate/wrong-namespace spec.dnsNames', 'certificate-names Certificate/wrong-namespace spec.ipAddresses']);
-    expect(errors[0]?.message).toMatch(/must cover db-0\.db\.prod\.svc and localhost/);
+    expect(where(errors)).toEqual([
+      'certificate-names Certificate/wrong-namespace spec.dnsNames',
+      'certificate-names Certificate/wrong-namespace spec.ipAddresses',
+      'certificate-names Certificate/first-pod-only spec.dnsNames',
+    ]);
+    expect(errors[0]?.message).toMatch(/must cover db-0\.db\.prod\.svc, db-1\.db\.prod\.svc, db-2\.db\.prod\.svc and localhost/);
+    expect(errors[2]?.message).toMatch(/must cover db-1\.db\.prod\.svc and db-2\.db\.prod\.svc /);
   });
 
   it('probes: every container needs readiness and liveness probes; init containers are exempt', async () => {

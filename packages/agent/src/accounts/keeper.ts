@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { changeReplicationLogin, type ReplicationLogin, type ReplicationState } from '../db/ops.js';
 import type { Session } from '../db/mysql.js';
+import { sourceServesVerifiedTls } from '../db/source-tls.js';
 import { readSecret } from '../settings/secrets.js';
 import { LOCAL_ACCOUNTS, localAccountStatements, nativePasswordHash, readUsersFile, REPLICATION_ACCOUNT, SYSTEM_ACCOUNTS, type ManagedAccount } from '@mysqlha/config';
 import { reconcileAccount, stored } from './reconcile.js';
@@ -23,6 +24,8 @@ export interface AccountKeeperOptions {
   graceSeconds: number;
   /** The CA replication verifies its source against (agent.yaml tlsCaFile); empty: replication without TLS. */
   tlsCaFile: string;
+  /** Whether this server requires TLS on TCP (`require_secure_transport`): replication then never goes without it. */
+  requireSecureTransport: () => boolean;
   log: { info(m: string): void; error(m: string): void };
   emit(type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
@@ -38,6 +41,8 @@ export class AccountKeeper {
   private running: Promise<void> | null = null;
   /** The local accounts' passwords last applied; null: not yet since this agent started. */
   private localKey: string | null = null;
+  /** The last notice that replication runs without TLS, logged once. */
+  private plainNotice = '';
 
   constructor(private readonly o: AccountKeeperOptions) {}
 
@@ -124,13 +129,21 @@ export class AccountKeeper {
   }
 
   /**
-   * How to log in to the leader: over verified TLS when a CA is configured, with the Secret's password once the
-   * leader has it, until then the one in use.
+   * How to log in to the leader at `source`: with the Secret's password once the leader has it, until then the one
+   * in use; over TLS verified against the CA when one is configured. Without TLS only while this server does not
+   * require it either (the first step of switching TLS on in a running cluster, docs/runtime.md "TLS") and the
+   * source serves no certificate the CA verifies: a source running a release without TLS.
    */
-  async replicationLogin(): Promise<ReplicationLogin> {
+  async replicationLogin(source: { host: string; port: number }): Promise<ReplicationLogin> {
     const want = readSecret(this.o.secretsDir, 'replication-password');
     const password = (await this.leaderAccepts(want)) ? want : (passwordInUse(this.o.dataDir) ?? want);
-    return { user: REPLICATION_ACCOUNT.user, password, sslCaFile: this.o.tlsCaFile };
+    const login = { user: REPLICATION_ACCOUNT.user, password, sslCaFile: this.o.tlsCaFile };
+    if (!login.sslCaFile || this.o.requireSecureTransport()) return login;
+    if ((await sourceServesVerifiedTls({ ...source, ...login, caFile: login.sslCaFile }, 2000)) !== 'no') return login;
+    const message = `${source.host}:${source.port} serves no certificate ${login.sslCaFile} verifies; replicating from it without TLS while require_secure_transport is OFF here`;
+    if (message !== this.plainNotice) this.o.log.error(message);
+    this.plainNotice = message;
+    return { ...login, sslCaFile: '' };
   }
 
   /**
@@ -140,9 +153,12 @@ export class AccountKeeper {
   async onFollower(now: number, replication: ReplicationState | null): Promise<void> {
     if (!replication || replication.ioRunning === 'No' || !this.due(now)) return;
     try {
-      const login = await this.replicationLogin();
+      const login = await this.replicationLogin({ host: replication.sourceHost, port: replication.sourcePort });
+      const inUse = passwordInUse(this.o.dataDir);
+      // master.info unread: what the IO thread logs in with is unknown, and the leader may not have the Secret's yet.
+      if (inUse === null) return;
       const changed = [
-        ...(passwordInUse(this.o.dataDir) !== login.password ? ['the replication password of the Secret'] : []),
+        ...(inUse !== login.password ? ['the replication password of the Secret'] : []),
         ...(replication.sslCaFile !== login.sslCaFile ? [login.sslCaFile ? `TLS verified against ${login.sslCaFile}` : 'no TLS'] : []),
       ];
       if (changed.length === 0) return;

@@ -238,8 +238,8 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
     }
   }
 
-  const tls = options.tls ? readTlsMaterial(options.tls) : undefined;
-  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler) : createHttpServer(handler);
+  const server: Server = options.tls ? createHttpsServer(initialCertificate(options.tls, logger), handler) : createHttpServer(handler);
+  const tls = server instanceof HttpsServer;
   // Only listening for upgrades makes Node hand them over; a receiver that does not ask gets the HTTP stream.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     serveRaw(req, socket, head).catch((error: unknown) => {
@@ -270,6 +270,20 @@ export async function startCloneDonor(options: CloneDonorOptions): Promise<Clone
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The certificate to start with. A Secret caught half-written must not keep the agent from starting: the donor then
+ * starts without one, refusing every handshake (never plain HTTP), until `useCertificate` gives it one.
+ */
+function initialCertificate(files: TlsFiles, logger: CloneLogger): { cert?: Buffer; key?: Buffer } {
+  try {
+    const material = readTlsMaterial(files);
+    return { cert: material.cert, key: material.key };
+  } catch (error) {
+    logger.error(`clone donor starts without a certificate, refusing every connection until one loads: ${(error as Error).message}`);
+    return {};
+  }
 }
 
 /** Waits for the receiver's GO: its mbstream now reads the socket. */

@@ -31,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   const admin = await startAdminSocket(agent, join(settings.runDir, 'agent.sock'));
   const podConfig = join(settings.runDir, 'my.cnf');
   const localServer = { host: settings.mysqlHost, port: settings.mysqlPort, ...(settings.tlsCaFile ? { sslCaFile: settings.tlsCaFile } : {}) };
-  const tlsFiles = settings.tlsCertFile ? { certFile: settings.tlsCertFile, keyFile: settings.tlsKeyFile } : undefined;
+  const tlsFiles = settings.tlsCertFile ? { certFile: settings.tlsCertFile, keyFile: settings.tlsKeyFile, caFile: settings.tlsCaFile } : undefined;
   const donor = await startCloneDonor({
     host: '0.0.0.0',
     port: settings.clonePort,

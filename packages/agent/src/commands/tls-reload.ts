@@ -1,4 +1,3 @@
-import { AGENT_ACCOUNT } from '@mysqlha/config';
 import type { CloneDonor } from '../clone/index.js';
 import { MysqlDown, Session } from '../db/mysql.js';
 import type { Agent } from '../ha/agent.js';
@@ -8,14 +7,12 @@ import { TlsReloader, type TlsFiles } from '../tls/index.js';
 
 /**
  * Checks the TLS Secret's files every `everyMs` beside the HA loop, never in it: a reload has no part in who
- * leads. On a session of its own, as the agent's account (`FLUSH` needs RELOAD, which it holds).
+ * leads. As root over the server's Unix socket: it needs no TLS, so a certificate the server serves that the
+ * current CA no longer accepts (a new CA) cannot keep the reload from running.
  */
 export function reloadTlsEvery(everyMs: number, agent: Agent, donor: CloneDonor, files: TlsFiles, log: Logger): NodeJS.Timeout {
   const s = agent.s;
-  const db = new Session(
-    () => ({ host: s.mysqlHost, port: s.mysqlPort, user: AGENT_ACCOUNT.user, password: readSecret(s.secretsDir, 'agent-password'), ...(s.tlsCaFile ? { caFile: s.tlsCaFile } : {}) }),
-    5000,
-  );
+  const db = new Session(() => ({ host: s.mysqlHost, port: s.mysqlPort, socketPath: s.mysqlSocket, user: 'root', password: readSecret(s.secretsDir, 'root-password') }), 5000, { quiet: true });
   const reloader = new TlsReloader({
     files,
     flushServer: async () => {
@@ -29,7 +26,10 @@ export function reloadTlsEvery(everyMs: number, agent: Agent, donor: CloneDonor,
       }
     },
     reloadDonor: (material) => donor.useCertificate(material),
-    expires: (notAfter) => agent.metrics.tlsExpiry.set(notAfter.getTime() / 1000),
+    served: (notAfter, failing) => {
+      if (notAfter) agent.metrics.tlsExpiry.set(notAfter.getTime() / 1000);
+      agent.metrics.tlsReloadFailing.set(failing ? 1 : 0);
+    },
     log,
     emit: (type, reason, message) => agent.emit(type, reason, message),
   });

@@ -9,6 +9,8 @@ export interface MysqlTarget {
   password: string;
   /** PEM CA bundle: the connection is TLS, and the server's certificate must chain to it and name the host. */
   caFile?: string;
+  /** The server's Unix socket instead of host and port: no TLS, and none needed (`require_secure_transport` spares it). */
+  socketPath?: string;
 }
 
 /**
@@ -16,6 +18,7 @@ export interface MysqlTarget {
  * bundle applies. mysql2 checks the host name only when asked (`verifyIdentity`); for an IP it checks `localhost`.
  */
 export function connectionOptions(t: MysqlTarget, connectTimeoutMs: number): ConnectionOptions {
+  if (t.socketPath) return { socketPath: t.socketPath, user: t.user, password: t.password, connectTimeout: connectTimeoutMs };
   let ssl: ConnectionOptions['ssl'];
   if (t.caFile) {
     try {

@@ -23,6 +23,8 @@ export interface ReplicationState {
 export interface LocalServer {
   alive: true;
   readOnly: boolean;
+  /** `require_secure_transport`: TCP clients, replicas included, must use TLS. */
+  requireSecureTransport: boolean;
   binlogPos: string;
   currentPos: string;
   slavePos: string;
@@ -65,7 +67,7 @@ export function sqlBroken(local: LocalServer): string | null {
 
 export async function observeLocal(db: Session): Promise<LocalServer> {
   const [vars] = await db.query<RowDataPacket[]>(
-    `SELECT @@global.read_only AS ro, @@global.gtid_binlog_pos AS binlog, @@global.gtid_current_pos AS current,
+    `SELECT @@global.read_only AS ro, @@global.require_secure_transport AS rst, @@global.gtid_binlog_pos AS binlog, @@global.gtid_current_pos AS current,
             @@global.gtid_slave_pos AS slave, @@global.rpl_semi_sync_master_enabled AS ssm,
             @@global.rpl_semi_sync_slave_enabled AS sss,
             (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%') AS replicas`,
@@ -103,6 +105,7 @@ export async function observeLocal(db: Session): Promise<LocalServer> {
   return {
     alive: true,
     readOnly: Number(v.ro) === 1,
+    requireSecureTransport: Number(v.rst) === 1,
     binlogPos,
     currentPos,
     slavePos,

@@ -166,6 +166,7 @@ export class Agent {
       dataDir: s.dataDir,
       graceSeconds: s.passwordGraceSeconds,
       tlsCaFile: s.tlsCaFile,
+      requireSecureTransport: () => this.local?.requireSecureTransport ?? true,
       log: this.log,
       emit: (type, reason, message) => this.emit(type, reason, message),
     });
@@ -1020,7 +1021,7 @@ export class Agent {
     if (reconfigure) {
       const a = peerAddress(this.s, leader);
       const cloned = await readClonedPosition(this.s.dataDir);
-      await replicateFrom(this.db, this.adminDb, { host: a.host, port: a.mysqlPort, ...(await this.accounts.replicationLogin()) }, cloned?.gtid);
+      await replicateFrom(this.db, this.adminDb, { host: a.host, port: a.mysqlPort, ...(await this.accounts.replicationLogin({ host: a.host, port: a.mysqlPort })) }, cloned?.gtid);
       if (cloned) {
         await clearClonedPosition(this.s.dataDir);
         this.log.info(`replicating from the position the clone from ${cloned.donor} recorded: ${cloned.gtid || 'empty'}`);
@@ -1106,7 +1107,7 @@ export class Agent {
     }
     // The target has everything this server has: replicate from it right away, so that it finds a replica
     // attached (and can switch semi-sync on) the moment it promotes.
-    await replicateFrom(this.db, this.adminDb, { host: addr.host, port: addr.mysqlPort, ...(await this.accounts.replicationLogin()) }).catch((err: Error) =>
+    await replicateFrom(this.db, this.adminDb, { host: addr.host, port: addr.mysqlPort, ...(await this.accounts.replicationLogin({ host: addr.host, port: addr.mysqlPort })) }).catch((err: Error) =>
       this.log.error(`could not replicate from ${target.name} yet (the next cycle retries): ${err.message}`),
     );
     await nudge(addr, this.peerTimeoutMs, this.peerAuth);

@@ -12,7 +12,8 @@ export class Metrics {
   readonly semiSyncOff = new Gauge({ name: 'mysqlha_semi_sync_off', help: '1 while this leader has semi-sync on but MariaDB fell back to asynchronous replication', registers: [this.registry] });
   readonly divergedForeign = new Gauge({ name: 'mysqlha_diverged_holds_others', help: '1 while this diverged pod holds transactions another server wrote that the leader lacks (an operator decides; no automatic re-clone)', registers: [this.registry] });
   readonly refusedPeerCalls = new Counter({ name: 'mysqlha_refused_peer_calls_total', help: 'Calls to the control endpoints refused for a missing or bad signature', registers: [this.registry] });
-  readonly tlsExpiry = new Gauge({ name: 'mysqlha_tls_certificate_expiry_timestamp_seconds', help: 'When the TLS certificate in the Secret stops being valid (Unix time); mariadbd and the clone donor serve it', registers: [this.registry] });
+  readonly tlsExpiry = new Gauge({ name: 'mysqlha_tls_certificate_expiry_timestamp_seconds', help: 'When the TLS certificate mariadbd and the clone donor serve stops being valid (Unix time)', registers: [this.registry] });
+  readonly tlsReloadFailing = new Gauge({ name: 'mysqlha_tls_reload_failing', help: '1 while the TLS Secret holds a certificate that cannot be loaded (see Event TlsNotReloaded); the previous one is still served', registers: [this.registry] });
   readonly electionBlocked = new Gauge({ name: 'mysqlha_election_blocked', help: '1 while an election waits for an unreachable peer that may hold an acknowledged write (failoverPolicy safe)', registers: [this.registry] });
 
   constructor() {

@@ -31,6 +31,8 @@ export interface AgentSettings {
   maxLagSeconds: number;
   failoverPolicy: FailoverPolicy;
   mysqlHost: string;
+  /** The local server's Unix socket: the TLS reload runs on it, so it works whatever certificate the server serves. */
+  mysqlSocket: string;
   dataDir: string;
   runDir: string;
   secretsDir: string;
@@ -88,6 +90,7 @@ const KEYS: Record<Exclude<keyof AgentSettings, 'configFile' | 'podName' | 'name
   maxLagSeconds: { kind: 'nonNegativeInt', default: 30 },
   failoverPolicy: { kind: 'policy', default: 'safe' },
   mysqlHost: { kind: 'string', default: '127.0.0.1' },
+  mysqlSocket: { kind: 'string', default: '/run/mysqlha/mysqld.sock' },
   dataDir: { kind: 'string', default: '/var/lib/mysql/data' },
   runDir: { kind: 'string', default: '/run/mysqlha' },
   secretsDir: { kind: 'string', default: '/var/run/secrets/mysqlha' },
@@ -262,11 +265,15 @@ export function loadSettings(sources: SettingsSources = {}): AgentSettings {
   return settings;
 }
 
-/** Certificate and key come together, so a typo never silently means a clone donor without TLS. */
-export function checkTls(s: Pick<AgentSettings, 'tlsCertFile' | 'tlsKeyFile'>, source: string): void {
-  if (Boolean(s.tlsCertFile) === Boolean(s.tlsKeyFile)) return;
-  const [missing, set] = s.tlsCertFile ? ['tlsKeyFile', 'tlsCertFile'] : ['tlsCertFile', 'tlsKeyFile'];
-  throw new SettingsError(source, missing, `a PEM file path, since ${set} is set (the clone donor needs both for HTTPS)`, '');
+/**
+ * Certificate, key and CA come together, so a typo never silently means a clone without TLS: the CA alone would
+ * verify MySQL connections while every donor streamed the datadir over plain HTTP.
+ */
+export function checkTls(s: Pick<AgentSettings, 'tlsCertFile' | 'tlsKeyFile' | 'tlsCaFile'>, source: string): void {
+  const set = (['tlsCertFile', 'tlsKeyFile', 'tlsCaFile'] as const).filter((key) => s[key]);
+  if (set.length === 0 || set.length === 3) return;
+  const missing = (['tlsCertFile', 'tlsKeyFile', 'tlsCaFile'] as const).find((key) => !s[key])!;
+  throw new SettingsError(source, missing, `a PEM file path, since ${set.join(' and ')} ${set.length > 1 ? 'are' : 'is'} set (TLS needs the certificate, its key and the CA)`, '');
 }
 
 /**

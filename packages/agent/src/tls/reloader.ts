@@ -6,14 +6,14 @@ export const TLS_CHECK_EVERY_MS = 5000;
 export interface TlsReloaderOptions {
   files: TlsFiles;
   /**
-   * `FLUSH SSL` on the local server: new connections get the certificate now in the files. False when the server
-   * does not answer: it reads the files when it starts, and the next check tries again.
+   * `FLUSH LOCAL SSL` on the local server: new connections get the certificate now in the files. False when the
+   * server does not answer: it reads the files when it starts, and the next check tries again.
    */
   flushServer(): Promise<boolean>;
   /** The clone donor's HTTPS context. */
   reloadDonor(material: TlsMaterial): void;
-  /** The certificate's end of validity, for the expiry metric. */
-  expires(notAfter: Date): void;
+  /** What is served: the end of validity of the certificate last loaded, and whether newer files fail to load. */
+  served(notAfter: Date | null, failing: boolean): void;
   log: { info(m: string): void; error(m: string): void };
   emit(type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
@@ -24,8 +24,8 @@ export interface TlsReloaderOptions {
  * keep the certificate they were opened with.
  */
 export class TlsReloader {
-  /** Fingerprint of the certificate last loaded by both; null until the first load since this agent started. */
-  private applied: string | null = null;
+  /** The certificate last loaded by both; null until the first load since this agent started. */
+  private applied: TlsMaterial | null = null;
   private lastError = '';
 
   constructor(private readonly o: TlsReloaderOptions) {}
@@ -34,12 +34,12 @@ export class TlsReloader {
     let material: TlsMaterial;
     try {
       material = readTlsMaterial(this.o.files);
-      this.o.expires(material.notAfter);
-      if (material.fingerprint === this.applied) return;
+      if (material.fingerprint === this.applied?.fingerprint) return this.o.served(material.notAfter, false);
       this.o.reloadDonor(material);
       // mariadbd read the files when it started, perhaps before the last renewal: load them once after each agent start.
       if (!(await this.o.flushServer())) return;
     } catch (err) {
+      this.o.served(this.applied?.notAfter ?? null, true);
       const message = `TLS certificate not reloaded, retrying in ${TLS_CHECK_EVERY_MS / 1000} s: ${(err as Error).message}`;
       if (message !== this.lastError) {
         this.o.log.error(message);
@@ -53,7 +53,8 @@ export class TlsReloader {
       this.o.log.info(message);
       this.o.emit('Normal', 'TlsReloaded', message);
     }
-    this.applied = material.fingerprint;
+    this.applied = material;
     this.lastError = '';
+    this.o.served(material.notAfter, false);
   }
 }

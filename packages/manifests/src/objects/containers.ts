@@ -27,6 +27,8 @@ export const VOLUMES = {
   tmp: 'tmp',
   secrets: 'credentials',
   tls: 'tls',
+  /** The TLS Secret's CA alone: for the init containers, which verify peers but serve nothing. */
+  tlsCa: 'tls-ca',
   apiAccess: 'kube-api-access',
 } as const;
 
@@ -69,7 +71,7 @@ function agentContainer(spec: ClusterSpec, name: 'init' | 'clone' | 'agent', com
       mount(VOLUMES.run, POD_PATHS.runDir),
       mount(VOLUMES.data, POD_PATHS.dataVolume),
       mount(VOLUMES.secrets, POD_PATHS.secretsDir, true),
-      mount(VOLUMES.tls, POD_PATHS.tlsDir, true),
+      mount(name === 'agent' ? VOLUMES.tls : VOLUMES.tlsCa, POD_PATHS.tlsDir, true),
       mount(VOLUMES.tmp, POD_PATHS.tmpDir),
       // Only the agent image's containers call the API: the token is mounted here and nowhere else.
       mount(VOLUMES.apiAccess, SERVICE_ACCOUNT_DIR, true),

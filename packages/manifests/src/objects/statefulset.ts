@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { clusterNames, commonLabels, selectorLabels, type ClusterSpec } from '@mysqlha/config';
+import { clusterNames, commonLabels, selectorLabels, TLS_FILES, type ClusterSpec } from '@mysqlha/config';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { configMap } from './config-map.js';
@@ -27,6 +27,7 @@ function volumes(spec: ClusterSpec): IVolume[] {
     { name: VOLUMES.config, configMap: { name: clusterNames(spec).configMap } },
     { name: VOLUMES.secrets, secret: { secretName: spec.secretName, defaultMode: 0o440 } },
     { name: VOLUMES.tls, secret: { secretName: clusterNames(spec).tlsSecret, defaultMode: 0o440 } },
+    { name: VOLUMES.tlsCa, secret: { secretName: clusterNames(spec).tlsSecret, defaultMode: 0o440, items: [{ key: TLS_FILES.ca, path: TLS_FILES.ca }] } },
     { name: VOLUMES.run, emptyDir: {} },
     // What the kubelet would mount everywhere by default: a bound, expiring, auto-rotated token, the cluster CA
     // and the namespace.

@@ -33,6 +33,7 @@ export function agentConfig(options: {
     ...agentSettings(options.spec ?? defaultClusterSpec()),
     mysqlHost: '127.0.0.1',
     mysqlPort: server.port,
+    mysqlSocket: server.socketPath,
     httpPort: ports.httpPort,
     clonePort: ports.clonePort,
     metricsPort: ports.metricsPort,

@@ -11,9 +11,14 @@ function covers(name: string, host: string): boolean {
   return dot > 0 && host.slice(dot) === name.slice(1);
 }
 
+/** `a, b and c`. */
+function list(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
 /**
- * A Certificate whose Secret a StatefulSet mounts must name what its peers verify (docs/runtime.md, "TLS"): each
- * pod as `<pod>.<serviceName>.<namespace>.svc` (replicas and clone receivers) and loopback (the agent's own
+ * A Certificate whose Secret a StatefulSet mounts must name what its peers verify (docs/runtime.md, "TLS"): every
+ * pod (ordinals up to `replicas`) as `<pod>.<serviceName>.<namespace>.svc` (replicas and clone receivers) and loopback (the agent's own
  * connections). A name for another namespace would pass every schema and fail every TLS handshake.
  */
 export const certificateNames: Policy = {
@@ -33,13 +38,14 @@ export const certificateNames: Policy = {
         if (namespaceOf(certificate) !== namespace || !mounted.has(asString(c.secretName))) continue;
         const dnsNames = asArray(c.dnsNames).filter((n): n is string => typeof n === 'string');
         const ips = asArray(c.ipAddresses).filter((n): n is string => typeof n === 'string');
-        const pod = `${asString(asRecord(sts.metadata).name)}-0.${service}.${namespace}.svc`;
-        const missing = [pod, 'localhost'].filter((host) => !dnsNames.some((name) => covers(name, host)));
+        const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
+        const pods = Array.from({ length: replicas }, (_, n) => `${asString(asRecord(sts.metadata).name)}-${n}.${service}.${namespace}.svc`);
+        const missing = [...pods, 'localhost'].filter((host) => !dnsNames.some((name) => covers(name, host)));
         if (missing.length > 0) {
-          findings.push(finding('certificate-names', certificate, ['spec', 'dnsNames'], `must cover ${missing.join(' and ')} (expected e.g. *.${service}.${namespace}.svc), as the pods of StatefulSet ${asString(asRecord(sts.metadata).name)} verify each other`));
+          findings.push(finding('certificate-names', certificate, ['spec', 'dnsNames'], `must cover ${list(missing)} (expected e.g. *.${service}.${namespace}.svc), as the pods of StatefulSet ${asString(asRecord(sts.metadata).name)} verify each other`));
         }
         const missingIps = TLS_IP_ADDRESSES.filter((ip) => !ips.includes(ip));
-        if (missingIps.length > 0) findings.push(finding('certificate-names', certificate, ['spec', 'ipAddresses'], `must include ${missingIps.join(', ')}: each agent verifies its own server over loopback`));
+        if (missingIps.length > 0) findings.push(finding('certificate-names', certificate, ['spec', 'ipAddresses'], `must include ${list(missingIps)}: each agent verifies its own server over loopback`));
       }
     }
     return findings;

@@ -32,11 +32,13 @@ export function toSchemaErrors(errors: readonly AjvError[], data: unknown): Sche
     const value = valueAt(data, segments);
     const group = all.filter((error) => !(error.keyword === 'format' && error.params.format === 'byte' && serverDecodes(value)));
     if (group.length === 0) continue;
+    // A Secret's values are never echoed, whatever is wrong with them.
+    const shown = isSecretValue(data, segments) ? SECRET : value;
     if (group.some((error) => error.keyword === 'oneOf' || error.keyword === 'anyOf')) {
-      out.push(alternatives(group, path, value));
+      out.push(alternatives(group, path, shown));
       continue;
     }
-    for (const error of group) out.push(single(error, path, value));
+    for (const error of group) out.push(single(error, path, shown));
   }
   return out;
 }
@@ -55,12 +57,12 @@ function single(error: AjvError, path: string, value: unknown): SchemaError {
       return { rule: 'schema/type', path, message: `must be ${typeList(error.params.type)}, got ${describe(value)}` };
     case 'enum': {
       const allowed = (error.params.allowedValues as unknown[] | undefined) ?? [];
-      return { rule: 'schema/enum', path, message: `${JSON.stringify(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
+      return { rule: 'schema/enum', path, message: `${shownValue(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
     }
     case 'format':
       // Bytes are a Secret's or a ConfigMap's binary data: never echoed.
       if (error.params.format === 'byte') return { rule: 'schema/format', path, message: 'is not valid base64 (the value is not shown)' };
-      return { rule: 'schema/format', path, message: `${JSON.stringify(value)} is not a valid ${String(error.params.format)}` };
+      return { rule: 'schema/format', path, message: `${shownValue(value)} is not a valid ${String(error.params.format)}` };
     default:
       return { rule: 'schema/invalid', path, message: error.message ?? error.keyword };
   }
@@ -69,7 +71,7 @@ function single(error: AjvError, path: string, value: unknown): SchemaError {
 function alternatives(group: readonly AjvError[], path: string, value: unknown): SchemaError {
   const formats = group.filter((error) => error.keyword === 'format').map((error) => String(error.params.format));
   if (formats.length > 0) {
-    return { rule: 'schema/format', path, message: `${JSON.stringify(value)} is not a valid ${formats.join(' or ')}` };
+    return { rule: 'schema/format', path, message: `${shownValue(value)} is not a valid ${formats.join(' or ')}` };
   }
   const types = [...new Set(group.filter((error) => error.keyword === 'type').map((error) => String(error.params.type)))];
   if (types.length > 0) {
@@ -89,7 +91,19 @@ function article(type: string): string {
   return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
+function shownValue(value: unknown): string {
+  return value === SECRET ? 'the value (not shown: a Secret\'s)' : JSON.stringify(value);
+}
+
+/** Stands for a value that must not appear in a message. */
+const SECRET = Symbol('secret value');
+
+function isSecretValue(data: unknown, segments: readonly (string | number)[]): boolean {
+  return (data as { kind?: unknown } | null)?.kind === 'Secret' && (segments[0] === 'data' || segments[0] === 'stringData') && segments.length > 1;
+}
+
 function describe(value: unknown): string {
+  if (value === SECRET) return 'a value (not shown: a Secret\'s)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
