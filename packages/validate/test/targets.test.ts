@@ -46,10 +46,13 @@ describe('targets', () => {
 });
 
 describe('the repository', () => {
-  it('the generated base/ validates clean but for the TLS Secret, which each overlay provides (no environment, so the environment policies do not run)', async () => {
+  it('the generated base/ validates clean but for the TLS Secret (volumes tls and tls-ca), which each overlay provides (no environment, so the environment policies do not run)', async () => {
     const report = await validateTargets(['base'], { cwd: REPO, stages: ['embedded'] });
     expect(report.targets[0]?.environment).toBeUndefined();
-    expect(where(report.targets[0]?.errors ?? [])).toEqual(['secret-refs StatefulSet/mysql spec.template.spec.volumes[2].secret.secretName']);
+    expect(where(report.targets[0]?.errors ?? [])).toEqual([
+      'secret-refs StatefulSet/mysql spec.template.spec.volumes[2].secret.secretName',
+      'secret-refs StatefulSet/mysql spec.template.spec.volumes[3].secret.secretName',
+    ]);
     expect(report.targets[0]?.objects).toBeGreaterThan(5);
   });
 });
