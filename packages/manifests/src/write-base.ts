@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { DEFAULT_CLUSTER_SPEC, type ClusterSpec } from '@mysqlha/config';
 import { renderBase } from './render.js';
 
@@ -12,10 +12,11 @@ export interface BaseDrift {
   readonly extra: string[];
 }
 
+/** The files below `dir`, as paths relative to it. */
 async function present(dir: string): Promise<string[]> {
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((entry) => entry.isFile()).map((entry) => entry.name).sort();
+    const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+    return entries.filter((entry) => entry.isFile()).map((entry) => relative(dir, join(entry.parentPath, entry.name))).sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -46,7 +47,10 @@ export async function writeBase(dir: string, spec: ClusterSpec = DEFAULT_CLUSTER
   const drift = await checkBase(dir, spec);
   const files = renderBase(spec);
   await mkdir(dir, { recursive: true });
-  for (const name of [...drift.stale, ...drift.missing]) await writeFile(join(dir, name), files.get(name)!);
+  for (const name of [...drift.stale, ...drift.missing]) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), files.get(name)!);
+  }
   for (const name of drift.extra) await rm(join(dir, name));
   return drift;
 }

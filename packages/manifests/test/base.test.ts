@@ -34,10 +34,12 @@ describe('base/', () => {
     for (const [name, text] of first) expect(second.get(name), name).toBe(text);
   });
 
-  it('writes one file per object, each headed as generated, and a kustomization listing them', () => {
+  it('writes one file per object, each headed as generated, the keys of the ConfigMap for its generator, and a kustomization listing them', () => {
     const files = renderBase();
     expect([...files.keys()]).toEqual([
-      'configmap-mysql-config.yaml',
+      'config/agent.yaml',
+      'config/my.cnf',
+      'config/users.yaml',
       'externalsecret-mysql-credentials.yaml',
       'kustomization.yaml',
       'networkpolicy-mysql.yaml',
@@ -52,13 +54,16 @@ describe('base/', () => {
       'validatingadmissionpolicy-mysqlha-mysql-agent-pod-patches.yaml',
       'validatingadmissionpolicybinding-mysqlha-mysql-agent-pod-patches.yaml',
     ]);
-    for (const [name, text] of files) expect(text.startsWith(`${GENERATED_HEADER.join('\n')}\n`), name).toBe(true);
+    for (const [name, text] of files) if (!name.startsWith('config/')) expect(text.startsWith(`${GENERATED_HEADER.join('\n')}\n`), name).toBe(true);
   });
 
   it('is what real `kubectl kustomize` renders back into the synthesised objects, namespace included', async () => {
     const spec = parseClusterSpec({ namespace: 'shop', name: 'orders' });
     await writeBase(dir, spec);
-    const rendered = await kustomize(dir);
+    // kustomize names the generated ConfigMap after its content and renames the StatefulSet's reference with it.
+    const hashed = /^orders-config-[a-z0-9]{10}$/;
+    const rendered = (await kustomize(dir)).map((object) => JSON.parse(JSON.stringify(object).replace(/"orders-config-[a-z0-9]{10}"/g, '"orders-config"')) as Record<string, unknown>);
+    expect((await kustomize(dir)).find((object) => object.kind === 'ConfigMap')?.metadata).toMatchObject({ name: expect.stringMatching(hashed) });
     const key = (object: Record<string, unknown>) => `${String(object.kind)}/${String((object.metadata as { name: string }).name)}`;
     const expected = new Map(synth(spec).map((object) => [key(object as never), object]));
     expect(rendered.map(key).sort()).toEqual([...expected.keys()].sort());
@@ -69,6 +74,23 @@ describe('base/', () => {
     const rendered = await kustomize(committedBase);
     expect(rendered.filter((object) => object.kind === 'Secret')).toEqual([]);
     expect(rendered.filter((object) => 'data' in object || 'stringData' in object).map((object) => object.kind)).toEqual(['ConfigMap']);
+  });
+
+  it('rolls the pods when an overlay changes a key of the ConfigMap, and not otherwise', async () => {
+    const overlay = join(dir, 'overlay');
+    await cp(committedBase, join(overlay, 'base'), { recursive: true });
+    const configVolume = async (overrides: string): Promise<unknown> => {
+      await writeFile(join(overlay, 'server-overrides.cnf'), overrides);
+      await writeFile(
+        join(overlay, 'kustomization.yaml'),
+        'resources: [base]\nconfigMapGenerator:\n  - name: mysql-config\n    behavior: merge\n    files: [server-overrides.cnf]\n',
+      );
+      const set = (await kustomize(overlay)).find((object) => object.kind === 'StatefulSet') as { spec: { template: { spec: { volumes: { name: string; configMap?: { name: string } }[] } } } };
+      return set.spec.template.spec.volumes.find((volume) => volume.name === 'config')?.configMap?.name;
+    };
+    const before = await configVolume('[mysqld]\nmax_connections = 500\n');
+    expect(await configVolume('[mysqld]\nmax_connections = 500\n')).toBe(before);
+    expect(await configVolume('[mysqld]\nmax_connections = 3000\n')).not.toBe(before);
   });
 
   it('is committed up to date', async () => {

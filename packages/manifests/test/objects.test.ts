@@ -181,13 +181,6 @@ describe('synth', () => {
     expect(data['my.cnf']).toBe(serverConfig(DEFAULT_CLUSTER_SPEC));
   });
 
-  it('rolls the pods when the server settings change', () => {
-    const hash = (objs: KubeObject[]) =>
-      (objs.find((object) => object.kind === 'StatefulSet') as ReturnType<typeof one<'StatefulSet'>>).spec!.template.metadata!.annotations!['mysqlha.io/config-hash'];
-    expect(hash(synth())).toBe(hash(synth()));
-    expect(hash(synth(parseClusterSpec({ server: { maxConnections: 9 } })))).not.toBe(hash(synth()));
-  });
-
   it('follows a custom ClusterSpec', () => {
     const digest = `sha256:${'b'.repeat(64)}`;
     const custom = synth(

@@ -1,25 +1,14 @@
-import { createHash } from 'node:crypto';
 import { clusterNames, commonLabels, selectorLabels, TLS_FILES, type ClusterSpec } from '@mysqlha/config';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
-import { configMap } from './config-map.js';
 import { containers, initContainers, RUN_AS, VOLUMES } from './containers.js';
 import { objectMeta } from './meta.js';
 
 export const STORAGE_MODE_ANNOTATION = 'mysqlha.io/storage-mode';
-export const CONFIG_HASH_ANNOTATION = 'mysqlha.io/config-hash';
 
 /** Time for a leader's preStop switchover: the target catches up, then the Lease changes hands. */
 export function terminationGracePeriodSeconds(spec: ClusterSpec): number {
   return Math.max(120, Math.ceil((2 * spec.ha.leaseDurationMs + spec.ha.semiSyncTimeoutMs) / 1000) + 60);
-}
-
-/** Pods restart when the server or agent settings change, since both are read at start. */
-function configHash(spec: ClusterSpec): string {
-  const data = configMap(spec).data ?? {};
-  const hash = createHash('sha256');
-  for (const key of Object.keys(data).sort()) hash.update(`${key}\0${data[key]}\0`);
-  return hash.digest('hex').slice(0, 16);
 }
 
 function volumes(spec: ClusterSpec): IVolume[] {
@@ -64,7 +53,7 @@ export function statefulSet(spec: ClusterSpec): IStatefulSet & { metadata: { nam
       persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
       selector: { matchLabels: selectorLabels(spec) },
       template: {
-        metadata: { labels: commonLabels(spec), annotations: { [CONFIG_HASH_ANNOTATION]: configHash(spec) } },
+        metadata: { labels: commonLabels(spec) },
         spec: {
           serviceAccountName: names.serviceAccount,
           // mariadbd and the slow log never call the API; the agent's containers mount the token themselves.
