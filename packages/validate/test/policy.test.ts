@@ -37,6 +37,17 @@ describe('policies', () => {
     expect(errors[2]?.message).toMatch(/must cover db-1\.db\.prod\.svc and db-2\.db\.prod\.svc /);
   });
 
+  it('namespace-retained: outside dev, a Namespace carries what keeps Argo CD and Flux from deleting it', async () => {
+    const errors = (await errorsOf('policy/namespace-retained.yaml')).filter((e) => e.rule === 'namespace-retained');
+    expect(where(errors)).toEqual([
+      'namespace-retained Namespace/pruned metadata.annotations["argocd.argoproj.io/sync-options"]',
+      'namespace-retained Namespace/pruned metadata.annotations["kustomize.toolkit.fluxcd.io/prune"]',
+      'namespace-retained Namespace/argo-only metadata.annotations["argocd.argoproj.io/sync-options"]',
+      'namespace-retained Namespace/argo-only metadata.annotations["kustomize.toolkit.fluxcd.io/prune"]',
+    ]);
+    expect(errors[2]?.message).toMatch(/missing Delete=false/);
+  });
+
   it('probes: every container needs readiness and liveness probes; init containers are exempt', async () => {
     expect(where(await errorsOf('policy/probes.yaml'))).toEqual(['probes StatefulSet/db spec.template.spec.containers[1].readinessProbe']);
   });

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTargets, validateTargets } from '../src/index.js';
 import { FIXTURES, where } from './helpers.js';
@@ -46,6 +46,18 @@ describe('targets', () => {
 });
 
 describe('the repository', () => {
+  it('refuses more pods in an overlay than the Role names, saying where the limit comes from', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'scale-'));
+    try {
+      writeFileSync(join(root, 'kustomization.yaml'), `resources: [${relative(root, join(REPO, 'overlays', 'prod'))}]\nreplicas:\n  - name: mysql\n    count: 12\n`);
+      const report = await validateTargets([root], { cwd: root, stages: ['embedded'] });
+      expect(where(report.targets[0]?.errors ?? [], 'rbac')).toEqual(['rbac Role/mysql-agent rules']);
+      expect(report.targets[0]?.errors.find((e) => e.rule === 'rbac')?.message).toMatch(/mysql-9, mysql-10, mysql-11\), which the agent calls; the generated Role names the pods up to ClusterSpec replicas/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('the generated base/ validates clean but for the TLS Secret (volumes tls and tls-ca), which each overlay provides (no environment, so the environment policies do not run)', async () => {
     const report = await validateTargets(['base'], { cwd: REPO, stages: ['embedded'] });
     expect(report.targets[0]?.environment).toBeUndefined();

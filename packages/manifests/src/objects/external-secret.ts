@@ -2,6 +2,8 @@ import { SECRET_KEYS, type ClusterSpec } from '@mysqlha/config';
 import { objectMeta } from './meta.js';
 import type { ExternalSecretV1 } from './types.js';
 
+export const SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
+
 /** The store every environment provides; overlays point at their own. */
 export const SECRET_STORE = 'mysqlha';
 
@@ -13,7 +15,8 @@ export function externalSecret(spec: ClusterSpec): ExternalSecretV1 & { metadata
   return {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
-    metadata: objectMeta(spec, spec.secretName),
+    // Argo CD applies it a wave ahead of the StatefulSet, and waits for it to be healthy (the Secret written).
+    metadata: objectMeta(spec, spec.secretName, { [SYNC_WAVE_ANNOTATION]: '-1' }),
     spec: {
       refreshInterval: '1h',
       secretStoreRef: { kind: 'ClusterSecretStore', name: SECRET_STORE },

@@ -3,6 +3,7 @@ import { certificateNames } from './certificate-names.js';
 import { configMapRefs } from './configmap-refs.js';
 import { gitopsPath } from './gitops-path.js';
 import { imageDigest } from './image-digest.js';
+import { namespaceRetained } from './namespace-retained.js';
 import { podSecurity } from './pod-security.js';
 import { probes } from './probes.js';
 import { rbac } from './rbac.js';
@@ -26,6 +27,7 @@ export const POLICIES: readonly Policy[] = [
   resources,
   podSecurity,
   storageMode,
+  namespaceRetained,
   secretClearData,
   imageDigest,
   rbac,
