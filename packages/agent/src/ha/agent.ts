@@ -20,11 +20,12 @@ import {
 } from '../db/ops.js';
 import { armDeadman, DEADMAN_PERIOD_MS, installDeadman } from '../db/deadman.js';
 import { RelayLogKeeper } from '../db/relay-log.js';
-import { Kube, LeaseConflict, positionBody, type LeaseRecord } from '../kube/client.js';
+import { Kube, LeaseConflict, positionBody } from '../kube/client.js';
 import { readSecret, type SecretKey } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
 import { Fence } from './fence.js';
+import { LeaseClock } from './lease-clock.js';
 import { PeerAuth } from './peer-auth.js';
 import { electionOpen, sealedByPod, sealPosition, withPublished } from './published.js';
 import type { Logger } from './log.js';
@@ -64,13 +65,11 @@ export class Agent {
   readonly peerAuth: PeerAuth;
   private applying = false;
   private readonly kube: Kube;
+  /** The Lease as last seen, its age, and the holder's renew deadlines (ha/lease-clock.ts). */
+  private readonly clock: LeaseClock;
   private readonly ordinal: number;
   private readonly kubeTimeoutMs: number;
   private readonly peerTimeoutMs: number;
-  /** A holder renews this often, leaving one more attempt before the step-down deadline. */
-  private readonly renewEveryMs: number;
-  /** A follower of a renewing holder reads the Lease this often; the holder's renew notices keep it current. */
-  private readonly followerReadEveryMs: number;
 
   private leading = false;
   /** This pod stepped down (or passed its renew deadline) and has not yet confirmed read_only: never release the Lease meanwhile. */
@@ -91,17 +90,8 @@ export class Agent {
   private refusedLoggedAt = -Infinity;
   /** While leading: the pods that may hold a write this leader acknowledged, recorded in the Lease at each renew. */
   private termMembers: Set<string> | null = null;
-  private lastRenewStart: number | null = null;
   private noticeReading = false;
   private freezing = false;
-  private lease: LeaseRecord | null = null;
-  private leaseReadable = false;
-  /** No version seen yet: the first read of the Lease, even a missing one, starts the clock. */
-  private seenRv = '\u0000none';
-  private seenAt = 0;
-  /** The holder's view of the Lease is the one its last write returned, unless a write failed since. */
-  private leaseStale = true;
-  private leaseReadAt = -Infinity;
   /** Sticky: the leader rejected this server's history (error 1236). */
   private diverged: string | null = null;
   /** This cycle's reason to refuse replication, from the position check before connecting. */
@@ -141,9 +131,8 @@ export class Agent {
     this.ordinal = podOrdinal(s.podName);
     this.kubeTimeoutMs = Math.max(200, Math.min(2 * s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2)));
     this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
-    this.renewEveryMs = Math.max(s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2));
-    this.followerReadEveryMs = Math.max(s.loopIntervalMs, Math.floor(s.leaseDurationMs / 2));
     const tls = s.tlsCaFile ? { caFile: s.tlsCaFile } : {};
+    this.clock = new LeaseClock(s);
     const localServer = (user: string, passwordKey: SecretKey) => () => ({ host: s.mysqlHost, port: s.mysqlPort, user, password: readSecret(s.secretsDir, passwordKey), ...tls });
     const target = localServer(AGENT_ACCOUNT.user, 'agent-password');
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
@@ -206,7 +195,7 @@ export class Agent {
         // A nudge runs the next cycle early, but never sooner than NUDGE_GAP_MS after this one began: a storm of
         // /cycle calls costs at most ten cycles a second.
         const elapsed = performance.now() - began;
-        const rest = this.nudged ? Math.max(0, NUDGE_GAP_MS - elapsed) : Math.min(Math.max(0, this.s.loopIntervalMs - elapsed), this.untilLeaseExpiry());
+        const rest = this.nudged ? Math.max(0, NUDGE_GAP_MS - elapsed) : Math.min(Math.max(0, this.s.loopIntervalMs - elapsed), this.clock.untilExpiry(this.leading));
         this.nudgedCycle = this.nudged;
         this.nudged = false;
         await new Promise<void>((resolve) => {
@@ -223,51 +212,23 @@ export class Agent {
   }
 
   /**
-   * When a holder's Lease will expire before the next tick, the loop wakes just after that instant
-   * instead: a whole-pod loss then costs the lease duration, not the lease duration plus part of a tick.
-   */
-  private untilLeaseExpiry(): number {
-    if (this.leading || !this.lease?.holder || this.lease.holder === this.s.podName) return Infinity;
-    // expired means strictly more than leaseDurationMs since the version was first seen
-    const until = this.seenAt + this.s.leaseDurationMs + 2 - performance.now();
-    return until > 0 ? until : Infinity;
-  }
-
-  /**
    * A renew notice only prompts a read of the Lease (at most one per NUDGE_GAP_MS): what it says is never
    * trusted, so a forged notice can neither postpone an expiry nor move the holder.
    */
   leaseRenewed(): void {
     const began = performance.now();
-    if (this.leading || this.noticeReading || began - this.leaseReadAt < NUDGE_GAP_MS) return;
+    if (this.leading || this.noticeReading || began - this.clock.readAt < NUDGE_GAP_MS) return;
     this.noticeReading = true;
     this.kube
       .getLease()
       .then((lease) => {
         // A new holder (a handover, a release) is acted on at once rather than at the next tick.
-        if (!this.leading && this.noteLease(lease, began)) this.nudge();
+        if (!this.leading && this.clock.note(lease, began)) this.nudge();
       })
       .catch(() => undefined)
       .finally(() => {
         this.noticeReading = false;
       });
-  }
-
-  /**
-   * A Lease as read at `readStart`: its version's age is measured from the first read that showed it. Returns
-   * whether the holder changed.
-   */
-  private noteLease(lease: LeaseRecord | null, readStart: number): boolean {
-    const holderChanged = (lease?.holder ?? '') !== (this.lease?.holder ?? '');
-    this.leaseReadAt = readStart;
-    this.lease = lease;
-    this.leaseStale = false;
-    const rv = lease?.resourceVersion ?? '';
-    if (rv !== this.seenRv) {
-      this.seenRv = rv;
-      this.seenAt = performance.now();
-    }
-    return holderChanged;
   }
 
   /** Runs the next cycle now (a peer released the Lease or handed it over). */
@@ -324,9 +285,9 @@ export class Agent {
       });
       return;
     }
-    if (!this.leading || this.lastRenewStart === null) return;
-    const since = Math.round(performance.now() - this.lastRenewStart);
-    if (since < this.stepDownAfterMs()) return this.checkLeaderServer();
+    if (!this.leading || this.clock.lastRenewStart === null) return;
+    const since = Math.round(performance.now() - this.clock.lastRenewStart);
+    if (since < this.clock.stepDownAfterMs()) return this.checkLeaderServer();
     this.leading = false;
     this.setDecision(`could not renew the lease for ${since} ms; read-only before anyone else may take it`);
     this.metrics.setRole('none');
@@ -364,12 +325,7 @@ export class Agent {
 
   /** Arms the dead-man switch to fire a period before the renew deadline of the last successful renew. */
   private armDeadmanFromRenew(): Promise<void> {
-    return armDeadman(this.db, (this.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
-  }
-
-  /** The renew deadline has not passed: one loop interval is kept for the fencing statements. */
-  private withinRenewDeadline(): boolean {
-    return this.lastRenewStart !== null && performance.now() - this.lastRenewStart < this.stepDownAfterMs() - this.s.loopIntervalMs;
+    return armDeadman(this.db, (this.clock.lastRenewStart ?? 0) + this.s.renewDeadlineMs - DEADMAN_PERIOD_MS - performance.now());
   }
 
   /**
@@ -382,15 +338,11 @@ export class Agent {
     // the source side goes on once a replica attaches instead.
     const semiSync = o.peers.some((p) => p.reachable && p.mysqlUp);
     return this.fencer.unfenced(async () => {
-      if (this.fenceOwed || !this.withinRenewDeadline() || this.lastRenewStart === null) return false;
+      if (this.fenceOwed || !this.clock.withinRenewDeadline() || this.clock.lastRenewStart === null) return false;
       await this.armDeadmanFromRenew();
-      if (this.fenceOwed || !this.withinRenewDeadline()) return false;
+      if (this.fenceOwed || !this.clock.withinRenewDeadline()) return false;
       return becomeWritable(this.db, { semiSyncTimeoutMs: this.s.semiSyncTimeoutMs, semiSync, marginMs: this.s.loopIntervalMs });
     });
-  }
-
-  private stepDownAfterMs(): number {
-    return this.s.renewDeadlineMs - this.s.loopIntervalMs;
   }
 
   private selfAddress(): string {
@@ -414,24 +366,8 @@ export class Agent {
     }
     if (this.peersListedAt > -Infinity) return this.peers;
     // Never listed yet: whoever the Lease names may hold acknowledged writes.
-    const l = this.lease;
+    const l = this.clock.lease;
     return [...new Set([...(l?.members ?? []), l?.lastHolder ?? '', l?.holder ?? ''])].filter((p) => p !== '' && p !== this.s.podName).sort();
-  }
-
-  /**
-   * Whether this cycle must read the Lease. A holder trusts what its last successful write returned (a
-   * changed Lease makes its next CAS fail); a follower of a renewing holder reads it at the expiry instant,
-   * when nudged, and every followerReadEveryMs; anyone else every cycle.
-   */
-  private mustReadLease(now: number): boolean {
-    if (this.nudgedCycle) return true;
-    if (this.leading) return this.leaseStale;
-    if (!this.following || !this.lease?.holder || this.lease.holder === this.s.podName || this.expiryDue(now)) return true;
-    return now - this.leaseReadAt >= this.followerReadEveryMs - this.s.loopIntervalMs / 2;
-  }
-
-  private expiryDue(now: number): boolean {
-    return !this.leading && this.lease?.holder !== undefined && this.lease.holder !== '' && (now - this.seenAt >= this.s.leaseDurationMs || this.knownExpired());
   }
 
   /**
@@ -440,7 +376,7 @@ export class Agent {
    * compared with what it published).
    */
   private knownExpired(): boolean {
-    return this.publishedVersion !== null && this.lease !== null && this.lease.resourceVersion === this.publishedVersion;
+    return this.publishedVersion !== null && this.clock.lease !== null && this.clock.lease.resourceVersion === this.publishedVersion;
   }
 
   /** Once per agent start: the Lease version this pod last published a position for, from its own Pod. */
@@ -466,8 +402,8 @@ export class Agent {
   private async observe(opts: { peers?: boolean } = {}): Promise<Observation> {
     const names = await this.peerNames();
     const began = performance.now();
-    const readLease = this.mustReadLease(began);
-    const peersFirst = opts.peers === true || (!this.leading && (!this.following || this.nudgedCycle || this.expiryDue(began)));
+    const readLease = this.clock.mustRead(began, { nudged: this.nudgedCycle, leading: this.leading, following: this.following, knownExpired: this.knownExpired() });
+    const peersFirst = opts.peers === true || (!this.leading && (!this.following || this.nudgedCycle || this.clock.expiryDue(began, this.leading, this.knownExpired())));
     const [observed, lease, fetched] = await Promise.all([
       this.observeLocalServer(),
       readLease
@@ -480,16 +416,16 @@ export class Agent {
     ]);
 
     if (lease) {
-      this.leaseReadable = lease.ok;
-      if (lease.ok) this.noteLease(lease.l, began);
+      this.clock.readable = lease.ok;
+      if (lease.ok) this.clock.note(lease.l, began);
       if (lease.ok) await this.readOwnPublication();
     }
     const now = performance.now();
-    const holder = this.lease?.holder ?? '';
-    const readable = lease ? lease.ok : this.leaseReadable;
-    const expired = holder !== '' && (now - this.seenAt > this.s.leaseDurationMs || this.knownExpired());
+    const holder = this.clock.lease?.holder ?? '';
+    const readable = lease ? lease.ok : this.clock.readable;
+    const expired = holder !== '' && (this.clock.versionAge(now) > this.s.leaseDurationMs || this.knownExpired());
     // Free because its holder released it; a Lease deleted or emptied by hand carries no release.
-    const released = holder === '' && (this.lease?.released ?? false);
+    const released = holder === '' && (this.clock.lease?.released ?? false);
 
     let local = observed;
     // Only a server whose replication threads both stopped cleanly can have a relay log to apply; the replay
@@ -540,18 +476,18 @@ export class Agent {
       lease: {
         readable,
         holder,
-        lastHolder: this.lease?.lastHolder ?? '',
-        expired: expired || (holder === '' && !released && now - this.seenAt > this.s.leaseDurationMs),
+        lastHolder: this.clock.lease?.lastHolder ?? '',
+        expired: expired || (holder === '' && !released && this.clock.versionAge(now) > this.s.leaseDurationMs),
         released,
-        position: this.lease?.position ?? '',
-        ...(this.lease ? { version: this.lease.resourceVersion, members: this.lease.members, inherited: this.lease.inherited, handedBy: this.lease.handedBy } : {}),
+        position: this.clock.lease?.position ?? '',
+        ...(this.clock.lease ? { version: this.clock.lease.resourceVersion, members: this.clock.lease.members, inherited: this.clock.lease.inherited, handedBy: this.clock.lease.handedBy } : {}),
       },
-      sinceRenewMs: this.leading && this.lastRenewStart !== null ? Math.round(now - this.lastRenewStart) : null,
-      stepDownAfterMs: this.stepDownAfterMs(),
+      sinceRenewMs: this.leading && this.clock.lastRenewStart !== null ? Math.round(now - this.clock.lastRenewStart) : null,
+      stepDownAfterMs: this.clock.stepDownAfterMs(),
       noSemiSyncMs: this.leading && this.noSemiSyncSince !== null ? Math.round(now - this.noSemiSyncSince) : null,
       semiSyncStepDownAfterMs: this.s.semiSyncStepDownAfterMs,
       peers,
-      membersKnown: Object.keys(this.s.peerAddresses).length > 0 || this.peersListedAt > -Infinity || (this.lease?.members ?? null) !== null,
+      membersKnown: Object.keys(this.s.peerAddresses).length > 0 || this.peersListedAt > -Infinity || (this.clock.lease?.members ?? null) !== null,
       diverged: this.diverged,
     };
   }
@@ -650,8 +586,8 @@ export class Agent {
     try {
       // Receiving from a holder whose Lease is still valid here goes on (a forged call must not stall its
       // acknowledgements); the position is reported all the same.
-      const holder = this.lease?.holder ?? '';
-      const validHolder = this.following && holder !== '' && !this.expiryDue(performance.now());
+      const holder = this.clock.lease?.holder ?? '';
+      const validHolder = this.following && holder !== '' && !this.clock.expiryDue(performance.now(), this.leading, this.knownExpired());
       const r = this.local?.replication;
       try {
         if (!validHolder && r && r.ioRunning !== 'No') await stopReceiving(this.db);
@@ -804,15 +740,10 @@ export class Agent {
     const start = performance.now();
     try {
       const members = this.leading && this.termMembers ? { members: [...this.termMembers].sort() } : {};
-      this.lease = await this.kube.writeLease(this.lease, this.s.podName, { position, ...members });
-      this.seenRv = this.lease.resourceVersion;
-      this.seenAt = performance.now();
-      this.lastRenewStart = start;
-      this.leaseStale = false;
-      this.leaseReadable = true;
+      this.clock.renewed(await this.kube.writeLease(this.clock.lease, this.s.podName, { position, ...members }), start);
       return true;
     } catch (err) {
-      this.leaseStale = true;
+      this.clock.stale = true;
       this.metrics.renewFailures.inc();
       if (!(err instanceof LeaseConflict)) this.log.error(`lease renew failed: ${(err as Error).message}`);
       return false;
@@ -827,16 +758,16 @@ export class Agent {
   }
 
   private async lead(o: Observation): Promise<void> {
-    const since = performance.now() - (this.lastRenewStart ?? -Infinity);
+    const since = performance.now() - (this.clock.lastRenewStart ?? -Infinity);
     // Half a tick early, so that the renew falls on the tick nearest to renewEveryMs rather than the one after.
     // A replica that attached since the last renew may acknowledge a write: it is recorded in the Lease at once.
     const joined = this.newMembers();
     for (const m of joined) this.termMembers?.add(m);
-    const due = since >= this.renewEveryMs - this.s.loopIntervalMs / 2 || this.leaseStale || !this.local || this.local.readOnly || joined.length > 0;
+    const due = since >= this.clock.renewEveryMs - this.s.loopIntervalMs / 2 || this.clock.stale || !this.local || this.local.readOnly || joined.length > 0;
     if (due) {
       // Without a fresh renew nothing is made writable; the deadline watchdog takes it from here.
       if (!(await this.renew(this.local?.binlogPos ?? ''))) {
-        this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.lastRenewStart ?? 0))} ms since the last one)`);
+        this.setDecision(`I hold the lease but this renew failed (${Math.round(performance.now() - (this.clock.lastRenewStart ?? 0))} ms since the last one)`);
         return;
       }
       // Followers then read the Lease now, measuring its age from this renew rather than from their next read.
@@ -884,7 +815,7 @@ export class Agent {
    * leads with its renew deadline ahead (a pod that stalled on the way must not relabel the real holder).
    */
   private async labelLeader(o: Observation): Promise<void> {
-    if (!this.leading || !this.withinRenewDeadline()) return;
+    if (!this.leading || !this.clock.withinRenewDeadline()) return;
     await Promise.all(
       o.peers.map((p) =>
         this.kube.labelRole(p.name, 'follower').catch((err: unknown) => {
@@ -918,15 +849,15 @@ export class Agent {
       const fresh = await this.observe({ peers: false }).catch(() => o);
       const after = election({ ...fresh, lease: o.lease, peers: await this.frozenOrPublished(names, o) });
       if (after.action.kind !== 'promote') {
-        await this.kube.writeLease(this.lease, '', { releasedBy: lastHolder }).then(
-          (lease) => (this.lease = lease),
+        await this.kube.writeLease(this.clock.lease, '', { releasedBy: lastHolder }).then(
+          (lease) => (this.clock.lease = lease),
           (err: Error) => this.log.error(`releasing the lease after the re-check failed (it will expire): ${err.message}`),
         );
         this.setDecision(`took the lease, but re-checked: ${after.reason}; released it`);
         return;
       }
     }
-    const budget = this.stepDownAfterMs() - Math.round(performance.now() - (this.lastRenewStart ?? began)) - this.s.loopIntervalMs;
+    const budget = this.clock.stepDownAfterMs() - Math.round(performance.now() - (this.clock.lastRenewStart ?? began)) - this.s.loopIntervalMs;
     if (!(await finishReplication(this.db, Math.max(100, budget)))) {
       this.setDecision('holding the lease while the relay log is applied; promoting once it is');
       return;
@@ -948,7 +879,7 @@ export class Agent {
     this.metrics.setRole('leader');
     const msg = `promoted to leader in ${Math.round(seconds * 1000)} ms (${take ? 'election' : 'handover'})${risk ? `; ${risk}` : ''}`;
     this.log.info(msg);
-    this.emitOnce(`leader:${this.lease?.resourceVersion}`, risk ? 'Warning' : 'Normal', 'Promoted', msg);
+    this.emitOnce(`leader:${this.clock.lease?.resourceVersion}`, risk ? 'Warning' : 'Normal', 'Promoted', msg);
     // The Lease names this leader's members at once: until then it still carries the previous term's record,
     // which names this pod, and an election after a crash right now would wait for it as for a holder that
     // never led.
@@ -997,9 +928,9 @@ export class Agent {
       if (gone) this.fenceOwed = false;
       else this.log.error(`fencing failed (the lease is kept until it expires; the watchdog retries the fence): ${(err as Error).message}`);
     }
-    if (release && (fenced || gone) && this.lease && this.lease.holder === this.s.podName) {
+    if (release && (fenced || gone) && this.clock.lease && this.clock.lease.holder === this.s.podName) {
       try {
-        this.lease = await this.kube.writeLease(this.lease, '', { releasedBy });
+        this.clock.lease = await this.kube.writeLease(this.clock.lease, '', { releasedBy });
         await Promise.all((await this.peerNames()).map((p) => nudge(peerAddress(this.s, p), this.peerTimeoutMs, this.peerAuth)));
       } catch (err) {
         this.log.error(`lease release failed (it will expire): ${(err as Error).message}`);
@@ -1064,7 +995,7 @@ export class Agent {
   }
 
   private async doSwitchover(to?: string): Promise<SwitchoverResult> {
-    if (!this.leading) throw new Error(`${this.s.podName} is not the leader (the lease holder is ${this.lease?.holder || 'nobody'})`);
+    if (!this.leading) throw new Error(`${this.s.podName} is not the leader (the lease holder is ${this.clock.lease?.holder || 'nobody'})`);
     const o = await this.observe({ peers: true });
     const candidates = o.peers.filter((p) => p.reachable && p.mysqlUp && !p.diverged && p.apiReachable);
     let target: PeerView | undefined;
@@ -1082,7 +1013,7 @@ export class Agent {
       if (!target) throw new Error('no follower can take over: none is reachable, healthy and able to reach the API');
     }
     if (!(await this.renew(this.local?.binlogPos ?? ''))) throw new Error('could not renew the lease before the switchover');
-    const deadline = (this.lastRenewStart ?? performance.now()) + this.stepDownAfterMs() - this.s.loopIntervalMs;
+    const deadline = (this.clock.lastRenewStart ?? performance.now()) + this.clock.stepDownAfterMs() - this.s.loopIntervalMs;
     this.emit('Normal', 'SwitchoverStarted', `handing the leader role to ${target.name}`);
     const t0 = performance.now();
     this.leading = false;
@@ -1100,7 +1031,7 @@ export class Agent {
     };
     if (!applied) await undo(`${target.name} did not apply ${position} in time`);
     try {
-      this.lease = await this.kube.writeLease(this.lease, target.name, { position, handedBy: this.s.podName });
+      this.clock.lease = await this.kube.writeLease(this.clock.lease, target.name, { position, handedBy: this.s.podName });
     } catch (err) {
       if (err instanceof LeaseConflict) throw new Error('the Lease changed during the switchover; this pod stays read-only');
       await undo(`handing over the Lease failed: ${(err as Error).message}`);
@@ -1124,7 +1055,7 @@ export class Agent {
   /** Read-only and Lease released, for a leader that is shutting down with no follower to hand over to. */
   stepDown(why: string): Promise<void> {
     return this.exclusive(async () => {
-      if (this.leading || this.lease?.holder === this.s.podName) await this.demote(true, why);
+      if (this.leading || this.clock.lease?.holder === this.s.podName) await this.demote(true, why);
     });
   }
 
@@ -1152,10 +1083,10 @@ export class Agent {
   ready(): boolean {
     const l = this.local;
     if (!l) return false;
-    if (this.leading) return this.lease?.holder === this.s.podName && !l.readOnly;
+    if (this.leading) return this.clock.lease?.holder === this.s.podName && !l.readOnly;
     const r = l.replication;
-    if (!r || !this.lease?.holder) return false;
-    const leader = peerAddress(this.s, this.lease.holder);
+    if (!r || !this.clock.lease?.holder) return false;
+    const leader = peerAddress(this.s, this.clock.lease.holder);
     return (
       `${r.sourceHost}:${r.sourcePort}` === `${leader.host}:${leader.mysqlPort}` &&
       r.ioRunning === 'Yes' &&
@@ -1171,8 +1102,8 @@ export class Agent {
     return {
       pod: this.s.podName,
       role: this.role(),
-      leaseHolder: this.lease?.holder ?? '',
-      leaseReadable: this.leaseReadable,
+      leaseHolder: this.clock.lease?.holder ?? '',
+      leaseReadable: this.clock.readable,
       mysql: {
         up: l !== null,
         error: this.localError,
