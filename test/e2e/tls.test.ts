@@ -160,6 +160,42 @@ describe('TLS on every connection (three agents, real servers, their certificate
     await verifyInvariants(c);
   });
 
+  it('a new CA, certificate and key arriving together are loaded, though the new CA refuses what is still served', async () => {
+    const { c } = h;
+    await waitHealthy(c);
+    const tls = c.servers[0]!.tls!;
+    const pids = [...c.servers, ...c.agents].map((p) => p.pid);
+    const since = now();
+    // Issuer changed (or the CA's Secret was lost): every file of the Secret is new at once.
+    const next = await makeMysqlTls(join(scratch, 'new-ca'), NAMES);
+    const issued = new X509Certificate(readFileSync(next.cert));
+    // Opened while the old CA is in the files: once they change, a new TLS session to a server would be refused.
+    const sessions = await Promise.all(c.servers.map((server) => server.connect()));
+    replaceFile(tls.ca, readFileSync(next.ca));
+    replaceFile(tls.key, readFileSync(next.key));
+    replaceFile(tls.cert, readFileSync(next.cert));
+    // The agents' root sessions must connect anew, as after a restart of mariadbd or a wait_timeout: over TCP the
+    // new CA refuses the certificate still served, so only a reload that needs no TLS can get through.
+    for (const conn of sessions) {
+      try {
+        const [rows] = (await conn.query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'root' AND ID <> CONNECTION_ID()")) as unknown as [{ ID: number }[]];
+        for (const row of rows) await conn.query('KILL CONNECTION ?', [row.ID]).catch(() => undefined);
+      } finally {
+        conn.destroy();
+      }
+    }
+    c.load.start();
+    await waitFor('every mariadbd serving the certificate of the new CA', async () => {
+      for (const server of c.servers) if ((await servedNotAfter(server).catch(() => '')) !== issued.validTo) return undefined;
+      return true;
+    }, { timeoutMs: 20_000 });
+    expect(new Set(c.kube.timeline.events.filter((e) => e.reason === 'TlsReloaded' && e.time > since).map((e) => e.by))).toEqual(new Set(c.agents.map((a) => a.name)));
+    expect([...c.servers, ...c.agents].map((p) => p.pid), 'nothing restarted').toEqual(pids);
+    await c.load.waitForAckAfter(now(), { timeoutMs: 20_000 });
+    await waitHealthy(c);
+    await verifyInvariants(c);
+  });
+
   it('replication and the clone refuse a peer whose certificate the cluster CA did not sign', async () => {
     const { c } = h;
     const leader = c.server(await waitHealthy(c));
