@@ -80,10 +80,11 @@ describe('policies', () => {
     expect(await errorsOf('policy/secret-generated-dev.yaml')).toEqual([]);
   });
 
-  it('image-digest: in prod every container and init container is pinned by a full sha256 digest', async () => {
-    expect(where(await errorsOf('policy/image-digest.yaml'))).toEqual([
+  it('image-digest: in staging and prod every container and init container is pinned by a full sha256 digest', async () => {
+    expect(where(await errorsOf('policy/image-digest.yaml'), 'image-digest')).toEqual([
       'image-digest StatefulSet/db spec.template.spec.initContainers[0].image',
       'image-digest StatefulSet/db spec.template.spec.containers[1].image',
+      'image-digest Deployment/staging-tag spec.template.spec.containers[0].image',
     ]);
   });
 

@@ -4,12 +4,14 @@ import { finding, type Policy } from './types.js';
 
 const DIGEST = /@sha256:[0-9a-f]{64}$/;
 
-/** In prod every image is pinned by digest, so what was reviewed is what runs. */
+/** In staging and prod every image is pinned by digest, so what was reviewed (and tested in staging) is what runs. */
+const PINNED_ENVIRONMENTS = new Set(['staging', 'prod']);
+
 export const imageDigest: Policy = {
   id: 'image-digest',
   needsEnvironment: true,
   check({ objects, environment }) {
-    if (environment !== 'prod') return [];
+    if (!PINNED_ENVIRONMENTS.has(environment ?? '')) return [];
     const findings: Finding[] = [];
     for (const template of podTemplates(objects)) {
       for (const { container, path, name } of containersOf(template, { init: true, regular: true })) {
