@@ -248,7 +248,7 @@ describe('which replication sources serve verified TLS (what a follower whose ow
     const [otherCa] = await startServers({ count: 1, portBase: PORT_BASE + 44 });
     try {
       const ca = clusterServer!.tls!.ca;
-      const login = (s: MariaServer, password = s.secrets.replicationPassword) => ({ host: '127.0.0.1', port: s.port, user: 'repl', password, caFile: ca });
+      const login = (s: MariaServer, password = s.secrets.replicationPassword) => ({ host: '127.0.0.1', port: s.port, user: 'repl', password, sslCaFile: ca });
       expect(await sourceServesVerifiedTls(login(clusterServer!), 2000)).toBe('yes');
       expect(await sourceServesVerifiedTls(login(withoutTls!), 2000)).toBe('no');
       expect(await sourceServesVerifiedTls(login(otherCa!), 2000)).toBe('no');

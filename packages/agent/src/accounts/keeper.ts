@@ -139,7 +139,7 @@ export class AccountKeeper {
     const password = (await this.leaderAccepts(want)) ? want : (passwordInUse(this.o.dataDir) ?? want);
     const login = { user: REPLICATION_ACCOUNT.user, password, sslCaFile: this.o.tlsCaFile };
     if (!login.sslCaFile || this.o.requireSecureTransport()) return login;
-    if ((await sourceServesVerifiedTls({ ...source, ...login, caFile: login.sslCaFile }, 2000)) !== 'no') return login;
+    if ((await sourceServesVerifiedTls({ ...source, ...login }, 2000)) !== 'no') return login;
     const message = `${source.host}:${source.port} serves no certificate ${login.sslCaFile} verifies; replicating from it without TLS while require_secure_transport is OFF here`;
     if (message !== this.plainNotice) this.o.log.error(message);
     this.plainNotice = message;

@@ -10,7 +10,7 @@ export interface ServerConnection {
   user?: string;
   /** File holding the password (a key of the credentials Secret). */
   passwordFile?: string;
-  /** PEM CA bundle: the tool connects over TLS and checks the server's certificate and host name. */
+  /** PEM CA bundle: the tool connects over TLS and checks the server's certificate and host name; empty: plain TCP. */
   sslCaFile?: string;
 }
 

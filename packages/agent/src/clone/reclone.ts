@@ -153,7 +153,7 @@ export class Recloner {
     let conn: mysql.Connection;
     try {
       const password = (await readFile(passwordFile, 'utf8')).replace(/\r?\n$/, '');
-      conn = await mysql.createConnection(connectionOptions({ host, port, user, password, ...(sslCaFile ? { caFile: sslCaFile } : {}) }, 5000));
+      conn = await mysql.createConnection(connectionOptions({ host, port, user, password, sslCaFile }, 5000));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ECONNREFUSED' || code === 'ENOENT') {

@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const metricsHttp = await startMetricsHttp(agent, settings.metricsPort, '0.0.0.0');
   const admin = await startAdminSocket(agent, join(settings.runDir, 'agent.sock'));
   const podConfig = join(settings.runDir, 'my.cnf');
-  const localServer = { host: settings.mysqlHost, port: settings.mysqlPort, ...(settings.tlsCaFile ? { sslCaFile: settings.tlsCaFile } : {}) };
+  const localServer = { host: settings.mysqlHost, port: settings.mysqlPort, sslCaFile: settings.tlsCaFile };
   const tlsFiles = settings.tlsCertFile ? { certFile: settings.tlsCertFile, keyFile: settings.tlsKeyFile, caFile: settings.tlsCaFile } : undefined;
   const donor = await startCloneDonor({
     host: '0.0.0.0',

@@ -7,8 +7,8 @@ export interface MysqlTarget {
   port: number;
   user: string;
   password: string;
-  /** PEM CA bundle: the connection is TLS, and the server's certificate must chain to it and name the host. */
-  caFile?: string;
+  /** PEM CA bundle: the connection is TLS, and the server's certificate must chain to it and name the host; empty: plain TCP. */
+  sslCaFile?: string;
   /** The server's Unix socket instead of host and port: no TLS, and none needed (`require_secure_transport` spares it). */
   socketPath?: string;
 }
@@ -20,11 +20,11 @@ export interface MysqlTarget {
 export function connectionOptions(t: MysqlTarget, connectTimeoutMs: number): ConnectionOptions {
   if (t.socketPath) return { socketPath: t.socketPath, user: t.user, password: t.password, connectTimeout: connectTimeoutMs };
   let ssl: ConnectionOptions['ssl'];
-  if (t.caFile) {
+  if (t.sslCaFile) {
     try {
-      ssl = { ca: readFileSync(t.caFile), verifyIdentity: true };
+      ssl = { ca: readFileSync(t.sslCaFile), verifyIdentity: true };
     } catch (error) {
-      throw new Error(`TLS CA file ${t.caFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
+      throw new Error(`TLS CA file ${t.sslCaFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
     }
   }
   return { host: t.host, port: t.port, user: t.user, password: t.password, connectTimeout: connectTimeoutMs, ...(ssl ? { ssl } : {}) };

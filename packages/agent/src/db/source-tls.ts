@@ -5,11 +5,11 @@ import { connectionOptions, type MysqlTarget } from './mysql.js';
 const NO_VERIFIED_TLS = new Set(['HANDSHAKE_NO_SSL_SUPPORT', 'HANDSHAKE_SSL_ERROR']);
 
 /**
- * Whether a replication source serves a certificate `target.caFile` verifies for its host name: `yes`, `no` (it
+ * Whether a replication source serves a certificate `target.sslCaFile` verifies for its host name: `yes`, `no` (it
  * offers no TLS, or a certificate that fails verification), or `unknown` (unreachable, login refused: no reason to
  * think TLS is the problem).
  */
-export async function sourceServesVerifiedTls(target: MysqlTarget & { caFile: string }, timeoutMs: number): Promise<'yes' | 'no' | 'unknown'> {
+export async function sourceServesVerifiedTls(target: MysqlTarget & { sslCaFile: string }, timeoutMs: number): Promise<'yes' | 'no' | 'unknown'> {
   try {
     const conn = await mysql.createConnection(connectionOptions(target, timeoutMs));
     conn.destroy();

@@ -131,9 +131,8 @@ export class Agent {
     this.ordinal = podOrdinal(s.podName);
     this.kubeTimeoutMs = Math.max(200, Math.min(2 * s.loopIntervalMs, Math.floor((s.renewDeadlineMs - s.loopIntervalMs) / 2)));
     this.peerTimeoutMs = Math.max(150, Math.floor(Math.min(s.loopIntervalMs, 1000) * 0.8));
-    const tls = s.tlsCaFile ? { caFile: s.tlsCaFile } : {};
     this.clock = new LeaseClock(s);
-    const localServer = (user: string, passwordKey: SecretKey) => () => ({ host: s.mysqlHost, port: s.mysqlPort, user, password: readSecret(s.secretsDir, passwordKey), ...tls });
+    const localServer = (user: string, passwordKey: SecretKey) => () => ({ host: s.mysqlHost, port: s.mysqlPort, user, password: readSecret(s.secretsDir, passwordKey), sslCaFile: s.tlsCaFile });
     const target = localServer(AGENT_ACCOUNT.user, 'agent-password');
     const dbTimeout = Math.max(500, s.loopIntervalMs * 2);
     this.db = new Session(target, dbTimeout);
@@ -162,7 +161,7 @@ export class Agent {
     this.relayLog = new RelayLogKeeper({
       db: this.db,
       dataDir: s.dataDir,
-      connection: { host: s.mysqlHost, port: s.mysqlPort, user: 'root', passwordFile: join(s.secretsDir, 'root-password'), ...(s.tlsCaFile ? { sslCaFile: s.tlsCaFile } : {}) },
+      connection: { host: s.mysqlHost, port: s.mysqlPort, user: 'root', passwordFile: join(s.secretsDir, 'root-password'), sslCaFile: s.tlsCaFile },
     });
     this.kube = new Kube({
       namespace: s.namespace,
