@@ -132,13 +132,14 @@ export class AccountKeeper {
    * How to log in to the leader at `source`: with the Secret's password once the leader has it, until then the one
    * in use; over TLS verified against the CA when one is configured. Without TLS only while this server does not
    * require it either (the first step of switching TLS on in a running cluster, docs/runtime.md "TLS") and the
-   * source serves no certificate the CA verifies: a source running a release without TLS.
+   * source serves no certificate the CA verifies: a source running a release without TLS. `tlsWorks`: the IO thread
+   * is connected to it over TLS verified against the CA, so there is nothing to ask the source.
    */
-  async replicationLogin(source: { host: string; port: number }): Promise<ReplicationLogin> {
+  async replicationLogin(source: { host: string; port: number }, tlsWorks = false): Promise<ReplicationLogin> {
     const want = readSecret(this.o.secretsDir, 'replication-password');
     const password = (await this.leaderAccepts(want)) ? want : (passwordInUse(this.o.dataDir) ?? want);
     const login = { user: REPLICATION_ACCOUNT.user, password, sslCaFile: this.o.tlsCaFile };
-    if (!login.sslCaFile || this.o.requireSecureTransport()) return login;
+    if (!login.sslCaFile || tlsWorks || this.o.requireSecureTransport()) return login;
     if ((await sourceServesVerifiedTls({ ...source, ...login }, 2000)) !== 'no') return login;
     const message = `${source.host}:${source.port} serves no certificate ${login.sslCaFile} verifies; replicating from it without TLS while require_secure_transport is OFF here`;
     if (message !== this.plainNotice) this.o.log.error(message);
@@ -153,7 +154,9 @@ export class AccountKeeper {
   async onFollower(now: number, replication: ReplicationState | null): Promise<void> {
     if (!replication || replication.ioRunning === 'No' || !this.due(now)) return;
     try {
-      const login = await this.replicationLogin({ host: replication.sourceHost, port: replication.sourcePort });
+      // Without this, a server that does not require TLS would ask its source every 5 s for as long as it replicates.
+      const tlsWorks = replication.ioRunning === 'Yes' && replication.sslCaFile !== '' && replication.sslCaFile === this.o.tlsCaFile;
+      const login = await this.replicationLogin({ host: replication.sourceHost, port: replication.sourcePort }, tlsWorks);
       const inUse = passwordInUse(this.o.dataDir);
       // master.info unread: what the IO thread logs in with is unknown, and the leader may not have the Secret's yet.
       if (inUse === null) return;
