@@ -63,8 +63,6 @@ export function sqlBroken(local: LocalServer): string | null {
   return null;
 }
 
-/** Users whose sessions are never killed when fencing: replication threads and the server's own accounts. */
-
 export async function observeLocal(db: Session): Promise<LocalServer> {
   const [vars] = await db.query<RowDataPacket[]>(
     `SELECT @@global.read_only AS ro, @@global.require_secure_transport AS rst, @@global.gtid_binlog_pos AS binlog, @@global.gtid_current_pos AS current,

@@ -230,7 +230,6 @@ export class Agent {
       });
   }
 
-  /** Runs the next cycle now (a peer released the Lease or handed it over). */
   /** A peer call without a valid signature: counted, and logged at most every 10 s so a flood cannot fill the log. */
   refusedPeerCall(what: string): void {
     this.metrics.refusedPeerCalls.inc();
@@ -240,6 +239,7 @@ export class Agent {
     this.log.error(`refused an unsigned or badly signed peer call (${what})`);
   }
 
+  /** Runs the next cycle now (a peer released the Lease or handed it over). */
   nudge(): void {
     // A nudge during a cycle runs the next one right after it instead of being lost.
     this.nudged = true;
