@@ -42,7 +42,7 @@ export async function startLocalCluster(portBase: number, settings: Record<strin
     for (let n = 0; n < 3; n++) await network.addPod(`mysql-${n}`, [portBase + n, portBase + 10 + n, portBase + 20 + n]);
   }
   const wrap = network ? (pod: string) => network.wrap(pod) : undefined;
-  const servers = await startServers({ count: 3, portBase, ...(wrap ? { wrap } : {}), ...(options.tls === false ? { tls: false } : {}) });
+  const servers = await startServers({ count: 3, portBase, ...(wrap ? { wrap } : {}), tls: options.tls !== false });
   const kube = await startFakeKube({ port: portBase + 30, namespace: 'db', pods: servers.map((s) => s.name) });
   const agents = await startAgents({ servers, kube, settings, ...(wrap ? { wrap } : {}) });
   const watcher = new WritableWatcher(servers, { intervalMs: 20 }).start();
