@@ -60,8 +60,6 @@ function single(error: AjvError, path: string, value: unknown): SchemaError {
       return { rule: 'schema/enum', path, message: `${shownValue(value)} is not one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}` };
     }
     case 'format':
-      // Bytes are a Secret's or a ConfigMap's binary data: never echoed.
-      if (error.params.format === 'byte') return { rule: 'schema/format', path, message: 'is not valid base64 (the value is not shown)' };
       return { rule: 'schema/format', path, message: `${shownValue(value)} is not a valid ${String(error.params.format)}` };
     default:
       return { rule: 'schema/invalid', path, message: error.message ?? error.keyword };
