@@ -23,7 +23,7 @@ const usage = `Usage: npm run bench:failover -- [--runs N] [--scenarios a,b] [--
 
 Starts 3 mariadbd servers, the fake Kubernetes API and 3 agents (packages/agent/dist/cli.js) on 127.0.0.1
 (ports P..P+30, default 15500), measures each agent's RSS, idle CPU and API requests over 10 s, then runs N times (default 5)
-each scenario against the current leader with a write load through the role=leader label:
+each scenario against the current leader with a write load through the mysqlha.io/role=leader label:
   kill-mysqld  kill -9 of the leader's mariadbd (restarted afterwards)
   kill-pod     kill -9 of the leader's mariadbd and agent: the Lease must expire
   switchover   agent switchover --to <follower> through the leader's admin socket

@@ -39,7 +39,7 @@ describe('the agent ServiceAccount on a real API server: RBAC plus the admission
     await cp.api.expect('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, { body: binding });
     await cp.api.expect('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies', { body: base('ValidatingAdmissionPolicy')[0] });
     await cp.api.expect('POST', '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings', { body: base('ValidatingAdmissionPolicyBinding')[0] });
-    const pod = { metadata: { name: 'mysql-0', labels: { 'app.kubernetes.io/name': 'mysqlha', role: 'follower' } }, spec: { serviceAccountName: sa!.metadata.name, automountServiceAccountToken: false, containers: [{ name: 'mysql', image: 'mysqlha/mysql:1' }] } };
+    const pod = { metadata: { name: 'mysql-0', labels: { 'app.kubernetes.io/name': 'mariadb', 'mysqlha.io/role': 'follower' } }, spec: { serviceAccountName: sa!.metadata.name, automountServiceAccountToken: false, containers: [{ name: 'mysql', image: 'mysqlha/mysql:1' }] } };
     await cp.api.expect('POST', `/api/v1/namespaces/${NS}/pods`, { body: pod });
     const token = ((await cp.api.expect('POST', `/api/v1/namespaces/${NS}/serviceaccounts/${sa!.metadata.name}/token`, { body: { spec: { expirationSeconds: 600 } } })).body as { status: { token: string } }).status.token;
     agent = new KubeApi({ server: cp.server, caFile: cp.certs.caCert, token });
@@ -53,17 +53,17 @@ describe('the agent ServiceAccount on a real API server: RBAC plus the admission
   });
 
   it('lets the agent set its pods’ role label to leader or follower, and publish its election position', async () => {
-    expect((await patch(agent, { metadata: { labels: { role: 'leader' } } })).status).toBe(200);
-    expect((await patch(agent, { metadata: { labels: { role: 'follower' } } })).status).toBe(200);
+    expect((await patch(agent, { metadata: { labels: { 'mysqlha.io/role': 'leader' } } })).status).toBe(200);
+    expect((await patch(agent, { metadata: { labels: { 'mysqlha.io/role': 'follower' } } })).status).toBe(200);
     const position = { metadata: { annotations: { 'mysqlha.io/election-position': '{"lease":"1","pos":"0-1-5"}' } } };
     expect((await patch(agent, position)).status).toBe(200);
   });
 
   it('refuses the agent any other change to a pod, and says why', async () => {
     const refusals: [unknown, RegExp][] = [
-      [{ metadata: { labels: { role: 'anything' } } }, /may set role to leader or follower only/],
-      [{ metadata: { labels: { role: null } } }, /never remove it/],
-      [{ metadata: { labels: { 'app.kubernetes.io/name': 'other' } } }, /may change no label of a pod but role/],
+      [{ metadata: { labels: { 'mysqlha.io/role': 'anything' } } }, /may set mysqlha.io\/role to leader or follower only/],
+      [{ metadata: { labels: { 'mysqlha.io/role': null } } }, /never remove it/],
+      [{ metadata: { labels: { 'app.kubernetes.io/name': 'other' } } }, /may change no label of a pod but mysqlha.io\/role/],
       [{ metadata: { annotations: { note: 'x' } } }, /may change no annotation of a pod but mysqlha.io\/election-position/],
       [{ spec: { containers: [{ name: 'mysql', image: 'attacker/image:1' }] } }, /may change nothing in a pod's spec/],
     ];
@@ -73,7 +73,7 @@ describe('the agent ServiceAccount on a real API server: RBAC plus the admission
       expect(JSON.stringify(response.body), JSON.stringify(body)).toMatch(why);
     }
     const pod = (await cp.api.expect('GET', `/api/v1/namespaces/${NS}/pods/mysql-0`)).body as { metadata: { labels: Record<string, string> }; spec: { containers: { image: string }[] } };
-    expect(pod.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'mysqlha', role: 'follower' });
+    expect(pod.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'mariadb', 'mysqlha.io/role': 'follower' });
     expect(Object.keys((pod.metadata as { annotations?: object }).annotations ?? {})).toEqual(['mysqlha.io/election-position']);
     expect(pod.spec.containers[0]!.image).toBe('mysqlha/mysql:1');
   });

@@ -31,17 +31,38 @@ export function clusterNames(spec: ClusterSpec): ClusterNames {
   };
 }
 
-/** Labels on every object of the cluster. */
+/** The MariaDB release series the images ship, as the `app.kubernetes.io/version` label says it. */
+export const MARIADB_SERIES = '10.11';
+
+/**
+ * Kubernetes' recommended labels, on every object of the cluster: the application is the database (`name`), this
+ * cluster is one instance of it, and mysqlha is what it is part of and what manages it.
+ */
 export function commonLabels(spec: ClusterSpec): Record<string, string> {
-  return { ...selectorLabels(spec), 'app.kubernetes.io/managed-by': 'mysqlha' };
+  return {
+    ...selectorLabels(spec),
+    'app.kubernetes.io/component': 'database',
+    'app.kubernetes.io/part-of': 'mysqlha',
+    'app.kubernetes.io/version': MARIADB_SERIES,
+    'app.kubernetes.io/managed-by': 'mysqlha',
+  };
 }
 
-/** Labels that select the cluster's pods; the agent adds `role` (ROLE_LABEL) at run time. */
-export function selectorLabels(spec: ClusterSpec): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'mysqlha', 'app.kubernetes.io/instance': spec.name };
+/**
+ * Labels that select the cluster's pods: the StatefulSet's selector, which can never change in a running cluster,
+ * so it holds only what never changes. The agent adds ROLE_LABEL at run time.
+ */
+export function selectorLabels(spec: Pick<ClusterSpec, 'name'>): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': spec.name };
 }
 
-export const ROLE_LABEL = 'role';
+/** `selectorLabels` as a label selector string, for a list call. */
+export function podSelector(spec: Pick<ClusterSpec, 'name'>): string {
+  return Object.entries(selectorLabels(spec)).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** The label the leader's agent sets on every pod: `leader` or `follower`; the leader and follower Services select by it. */
+export const ROLE_LABEL = 'mysqlha.io/role';
 /** The annotation an agent publishes its election position in, on its own pod (docs/ha.md). */
 export const ELECTION_POSITION_ANNOTATION = 'mysqlha.io/election-position';
 export type Role = 'leader' | 'follower';

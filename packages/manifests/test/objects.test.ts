@@ -39,8 +39,11 @@ describe('synth', () => {
     for (const object of objects) {
       expect(object.metadata.namespace).toBe('mysqlha');
       expect(object.metadata.labels).toEqual({
-        'app.kubernetes.io/name': 'mysqlha',
+        'app.kubernetes.io/name': 'mariadb',
         'app.kubernetes.io/instance': 'mysql',
+        'app.kubernetes.io/component': 'database',
+        'app.kubernetes.io/part-of': 'mysqlha',
+        'app.kubernetes.io/version': '10.11',
         'app.kubernetes.io/managed-by': 'mysqlha',
       });
     }
@@ -53,11 +56,12 @@ describe('synth', () => {
   it('selects the pods of the StatefulSet from every Service, the role Services by the agent-set label', () => {
     const set = one('StatefulSet');
     const podLabels = set.spec!.template.metadata!.labels!;
-    expect(set.spec!.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(podLabels).filter(([key]) => key !== 'app.kubernetes.io/managed-by')));
+    expect(set.spec!.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql' });
+    for (const [key, value] of Object.entries(set.spec!.selector.matchLabels!)) expect(podLabels[key]).toBe(value);
     const services = objects.filter((object) => object.kind === 'Service');
     expect(services).toHaveLength(3);
     for (const service of services) {
-      const { role, ...rest } = service.spec!.selector!;
+      const { 'mysqlha.io/role': role, ...rest } = service.spec!.selector!;
       for (const [key, value] of Object.entries(rest)) expect(podLabels[key], `${service.metadata.name} selects ${key}`).toBe(value);
       expect(Object.keys(rest).length).toBeGreaterThan(0);
       const expectedRole = { mysql: undefined, 'mysql-leader': 'leader', 'mysql-follower': 'follower' }[service.metadata.name];

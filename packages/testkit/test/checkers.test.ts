@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ROLE_LABEL } from '@mysqlha/config';
 import {
   type FakeKube,
   type MariaServer,
@@ -30,8 +31,8 @@ describe('write checkers against real servers and the fake Kubernetes API', () =
     }
     await leader.query('STOP SLAVE');
     await leader.query('SET GLOBAL read_only = OFF');
-    for (const server of servers) if (server !== leader) kube.setPodLabels(server.name, { role: 'follower' });
-    kube.setPodLabels(leader.name, { role: 'leader' });
+    for (const server of servers) if (server !== leader) kube.setPodLabels(server.name, { [ROLE_LABEL]: 'follower' });
+    kube.setPodLabels(leader.name, { [ROLE_LABEL]: 'leader' });
   }
 
   beforeAll(async () => {

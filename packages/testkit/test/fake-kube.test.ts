@@ -94,28 +94,28 @@ describe('the fake Kubernetes API server, driven by @kubernetes/client-node', ()
   it('merge-patches pod labels (null removes one) and lists pods by label', async () => {
     const patch = (pod: string, labels: Record<string, string | null>) =>
       api0.core.patchNamespacedPod({ name: pod, namespace: NS, body: { metadata: { labels } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    const patched = await patch('mysql-1', { role: 'leader' });
-    expect(patched.metadata?.labels).toMatchObject({ role: 'leader', 'app.kubernetes.io/name': 'mysqlha', 'statefulset.kubernetes.io/pod-name': 'mysql-1' });
-    await patch('mysql-0', { role: 'follower' });
-    await patch('mysql-2', { role: 'follower' });
+    const patched = await patch('mysql-1', { 'mysqlha.io/role': 'leader' });
+    expect(patched.metadata?.labels).toMatchObject({ 'mysqlha.io/role': 'leader', 'app.kubernetes.io/name': 'mariadb', 'statefulset.kubernetes.io/pod-name': 'mysql-1' });
+    await patch('mysql-0', { 'mysqlha.io/role': 'follower' });
+    await patch('mysql-2', { 'mysqlha.io/role': 'follower' });
 
-    const leaders = await api1.core.listNamespacedPod({ namespace: NS, labelSelector: 'app.kubernetes.io/instance=mysql,role=leader' });
+    const leaders = await api1.core.listNamespacedPod({ namespace: NS, labelSelector: 'app.kubernetes.io/instance=mysql,mysqlha.io/role=leader' });
     expect(leaders.items.map((p) => p.metadata?.name)).toEqual(['mysql-1']);
-    const followers = await api1.core.listNamespacedPod({ namespace: NS, labelSelector: 'role!=leader' });
+    const followers = await api1.core.listNamespacedPod({ namespace: NS, labelSelector: 'mysqlha.io/role!=leader' });
     expect(followers.items.map((p) => p.metadata?.name)).toEqual(['mysql-0', 'mysql-2']);
     expect(kube.leader()).toBe('mysql-1');
 
-    const removed = await patch('mysql-2', { role: null });
-    expect(removed.metadata?.labels?.role).toBeUndefined();
-    expect((await api0.core.readNamespacedPod({ name: 'mysql-2', namespace: NS })).metadata?.labels).not.toHaveProperty('role');
+    const removed = await patch('mysql-2', { 'mysqlha.io/role': null });
+    expect(removed.metadata?.labels?.['mysqlha.io/role']).toBeUndefined();
+    expect((await api0.core.readNamespacedPod({ name: 'mysql-2', namespace: NS })).metadata?.labels).not.toHaveProperty(['mysqlha.io/role']);
   });
 
   it('refuses a pod patch that is not a merge patch with 415', async () => {
     const error = await apiError(
-      api0.core.patchNamespacedPod({ name: 'mysql-0', namespace: NS, body: [{ op: 'add', path: '/metadata/labels/role', value: 'leader' }] }),
+      api0.core.patchNamespacedPod({ name: 'mysql-0', namespace: NS, body: [{ op: 'add', path: '/metadata/labels/mysqlha.io~1role', value: 'leader' }] }),
     );
     expect(error.code).toBe(415);
-    expect(kube.pod('mysql-0').metadata.labels.role).toBe('follower');
+    expect(kube.pod('mysql-0').metadata.labels['mysqlha.io/role']).toBe('follower');
   });
 
   it('records Events with who sent them', async () => {
@@ -134,8 +134,8 @@ describe('the fake Kubernetes API server, driven by @kubernetes/client-node', ()
   });
 
   it('records when two pods were labelled leader at once', async () => {
-    kube.setPodLabels('mysql-2', { role: 'leader' });
-    kube.setPodLabels('mysql-1', { role: 'follower' });
+    kube.setPodLabels('mysql-2', { 'mysqlha.io/role': 'leader' });
+    kube.setPodLabels('mysql-1', { 'mysqlha.io/role': 'follower' });
     const overlaps = kube.timeline.leaderOverlaps();
     expect(overlaps).toHaveLength(1);
     expect(overlaps[0]?.pods).toEqual(['mysql-1', 'mysql-2']);

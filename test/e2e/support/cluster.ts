@@ -64,7 +64,7 @@ export async function verifyInvariants(c: Cluster, except: string[] = [], also: 
   const conv = await assertConverged(c.servers.filter((s) => s.isRunning() && !except.includes(s.name)), acked, { timeoutMs: 30_000 });
   await c.watcher.stop();
   expect(c.watcher.overlaps, 'two servers writable at once').toEqual([]);
-  expect(c.kube.timeline.leaderOverlaps(), 'two pods labelled role=leader at once').toEqual([]);
+  expect(c.kube.timeline.leaderOverlaps(), 'two pods labelled leader at once').toEqual([]);
   expect(conv.rows).toBeGreaterThanOrEqual(acked.length);
 }
 

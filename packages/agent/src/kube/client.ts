@@ -11,7 +11,7 @@ import {
   type RequestContext,
   type V1Lease,
 } from '@kubernetes/client-node';
-import { ELECTION_POSITION_ANNOTATION } from '@mysqlha/config';
+import { ELECTION_POSITION_ANNOTATION, podSelector, ROLE_LABEL } from '@mysqlha/config';
 
 export interface LeaseRecord {
   /** Empty when nobody holds it (never taken, or released). */
@@ -222,7 +222,7 @@ export class Kube {
 
   async labelRole(pod: string, role: 'leader' | 'follower'): Promise<void> {
     await this.core.patchNamespacedPod(
-      { name: pod, namespace: this.o.namespace, body: { metadata: { labels: { role } } } },
+      { name: pod, namespace: this.o.namespace, body: { metadata: { labels: { [ROLE_LABEL]: role } } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
     );
   }
@@ -254,8 +254,7 @@ export class Kube {
    * could hold up elections.
    */
   async listPods(cluster: string): Promise<string[]> {
-    const selector = `app.kubernetes.io/name=mysqlha,app.kubernetes.io/instance=${cluster}`;
-    const list = await this.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: selector }, this.opts);
+    const list = await this.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: podSelector({ name: cluster }) }, this.opts);
     return list.items
       .filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'StatefulSet' && o.apiVersion === 'apps/v1' && o.name === cluster && o.controller === true))
       .map((p) => p.metadata?.name ?? '')

@@ -1,4 +1,5 @@
 import type { FakeKube } from '../kube/fake-kube.js';
+import { ROLE_LABEL } from '@mysqlha/config';
 import type { MariaServer } from '../mariadb/server.js';
 import { waitFor } from '../util/wait.js';
 
@@ -15,7 +16,7 @@ export async function clusterNotReady(servers: MariaServer[], kube: FakeKube): P
   if (Number(await leader.value('SELECT @@read_only')) !== 0) return `the leader ${leaderName} is read-only`;
   for (const server of servers.filter((s) => s !== leader)) {
     if (!server.isRunning()) return `${server.name} is not running`;
-    if (kube.pod(server.name).metadata.labels?.role !== 'follower') return `${server.name} is not labelled follower`;
+    if (kube.pod(server.name).metadata.labels?.[ROLE_LABEL] !== 'follower') return `${server.name} is not labelled follower`;
     if (Number(await server.value('SELECT @@read_only')) !== 1) return `${server.name} is writable`;
     const [status] = await server.query<Record<string, unknown>>('SHOW SLAVE STATUS');
     if (!status) return `${server.name} is not replicating`;

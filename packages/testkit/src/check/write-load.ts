@@ -33,7 +33,7 @@ export interface WriteLoadOptions {
 
 /**
  * An application writing through the leader Service: each insert goes to the pod the fake API labels
- * `role=leader` (a new connection when that changes, as a Service routes new connections), with a short
+ * leader (ROLE_LABEL; a new connection when that changes, as a Service routes new connections), with a short
  * timeout, reconnecting after any error. Every acknowledged id is recorded with its time and pod. With `pinTo`
  * it is instead a pooled client holding a direct connection to one server.
  */

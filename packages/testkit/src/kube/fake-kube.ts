@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clusterNames, defaultClusterSpec, selectorLabels } from '@mysqlha/config';
+import { clusterNames, defaultClusterSpec, ROLE_LABEL, selectorLabels } from '@mysqlha/config';
 import { trackCloser, trackTempDir } from '../process/registry.js';
 import { checkPortRange } from '../util/ports.js';
 import { waitFor } from '../util/wait.js';
@@ -108,10 +108,10 @@ export class FakeKube {
   }
 
   podsWithRole(role: string): string[] {
-    return [...this.store.pods.values()].filter((pod) => pod.metadata.labels?.role === role).map((pod) => pod.metadata.name as string);
+    return [...this.store.pods.values()].filter((pod) => pod.metadata.labels?.[ROLE_LABEL] === role).map((pod) => pod.metadata.name as string);
   }
 
-  /** The one pod labelled `role=leader`, or undefined when there is none or more than one. */
+  /** The one pod labelled leader (ROLE_LABEL), or undefined when there is none or more than one. */
   leader(): string | undefined {
     const leaders = this.podsWithRole('leader');
     return leaders.length === 1 ? leaders[0] : undefined;
@@ -120,7 +120,7 @@ export class FakeKube {
   /** Waits until exactly one pod is labelled leader (and it is not `not`), and returns its name. */
   waitForLeader(options: { timeoutMs?: number; not?: string } = {}): Promise<string> {
     return waitFor(
-      `one pod labelled role=leader${options.not ? ` other than ${options.not}` : ''} (now: ${this.podsWithRole('leader').join(', ') || 'none'})`,
+      `one pod labelled ${ROLE_LABEL}=leader${options.not ? ` other than ${options.not}` : ''} (now: ${this.podsWithRole('leader').join(', ') || 'none'})`,
       () => {
         const leader = this.leader();
         return leader !== undefined && leader !== options.not ? leader : undefined;

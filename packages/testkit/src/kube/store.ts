@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ROLE_LABEL } from '@mysqlha/config';
 import { now } from '../util/clock.js';
 import { mergePatch } from './merge-patch.js';
 import { parseLabelSelector } from './selector.js';
@@ -138,7 +139,7 @@ export class ApiStore {
     const before = JSON.stringify(current.metadata.labels ?? {});
     const labels: Record<string, string> = patched.metadata.labels ?? {};
     if (JSON.stringify(labels) !== before) {
-      this.timeline.labels.push({ time: now(), pod: name, role: labels.role, labels: { ...labels }, by });
+      this.timeline.labels.push({ time: now(), pod: name, role: labels[ROLE_LABEL], labels: { ...labels }, by });
     }
     return clone(patched);
   }

@@ -55,7 +55,7 @@ export class Timeline {
     return changes;
   }
 
-  /** Every interval in which more than one pod carried `role=leader` (what the leader Service would route to). */
+  /** Every interval in which more than one pod was labelled leader (ROLE_LABEL) (what the leader Service would route to). */
   leaderOverlaps(until = now()): LeaderOverlap[] {
     const leaders = new Set<string>();
     const overlaps: LeaderOverlap[] = [];

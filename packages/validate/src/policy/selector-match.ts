@@ -1,3 +1,4 @@
+import { ROLE_LABEL } from '@mysqlha/config';
 import { asArray, asRecord, asString, isRecord, labelsOf, namespaceOf, type KubeObject } from '../objects.js';
 import type { PathSegment } from '../report/path.js';
 import type { Finding } from '../report/types.js';
@@ -5,10 +6,10 @@ import { podTemplates, type PodTemplate } from './pods.js';
 import { finding, type Policy } from './types.js';
 
 /**
- * The HA agent labels pods `role: leader|follower` at run time, so a selector may ask for that
+ * The HA agent labels pods leader or follower (ROLE_LABEL) at run time, so a selector may ask for that
  * label even though no pod template carries it.
  */
-const RUNTIME_LABELS: Readonly<Record<string, readonly string[]>> = { role: ['leader', 'follower'] };
+const RUNTIME_LABELS: Readonly<Record<string, readonly string[]>> = { [ROLE_LABEL]: ['leader', 'follower'] };
 
 interface Selector {
   readonly matchLabels: Record<string, string>;
