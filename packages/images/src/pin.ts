@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
 import { readLock, type ImagesLock } from './lock.js';
 
 export interface PinOptions {
@@ -14,6 +14,16 @@ export interface PinnedImage {
   name: string;
   newName: string;
   digest: string;
+}
+
+/**
+ * Sets `key` to `value` in place, so that a comment on the value survives: the image-update markers Flux and
+ * Renovate read sit there (`digest: sha256:… # {"$imagepolicy": …}`).
+ */
+function setKeepingComment(entry: YAMLMap, key: string, value: string): void {
+  const node = entry.get(key, true);
+  if (isScalar(node)) node.value = value;
+  else entry.set(key, value);
 }
 
 /**
@@ -55,9 +65,9 @@ export async function pinOverlay(options: PinOptions): Promise<{ file: string; p
       entry.set('name', pin.name);
       images.items.push(entry);
     }
-    entry.set('newName', pin.newName);
+    setKeepingComment(entry, 'newName', pin.newName);
     entry.delete('newTag');
-    entry.set('digest', pin.digest);
+    setKeepingComment(entry, 'digest', pin.digest);
   }
   await writeFile(file, doc.toString({ lineWidth: 0 }));
   return { file, pinned };

@@ -30,8 +30,8 @@ resources:
 # The all-zero digests are placeholders.
 images:
   - name: mysqlha/mysql
-    newName: mysqlha/mysql
-    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
+    newName: mysqlha/mysql # {"$imagepolicy": "flux-system:mysqlha-mysql:name"}
+    digest: sha256:0000000000000000000000000000000000000000000000000000000000000000 # {"$imagepolicy": "flux-system:mysqlha-mysql:digest"}
   - name: other/image
     newTag: "1.2"
 `;
@@ -73,6 +73,9 @@ describe('images:pin', () => {
     expect(text).toContain('# The all-zero digests are placeholders.');
     expect(text).toContain('  - name: other/image\n    newTag: "1.2"');
     expect(text).not.toContain('sha256:0000');
+    // The image-update markers stay on the values they mark.
+    expect(text).toContain(`newName: registry.example/team/mysqlha/mysql # {"$imagepolicy": "flux-system:mysqlha-mysql:name"}`);
+    expect(text).toContain(`digest: ${MYSQL_DIGEST} # {"$imagepolicy": "flux-system:mysqlha-mysql:digest"}`);
     // A second run with the same lock changes nothing.
     await pinOverlay({ root: dir, overlay: dir, lock });
     expect(await readFile(join(dir, 'kustomization.yaml'), 'utf8')).toBe(text);

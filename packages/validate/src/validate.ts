@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { schemaDir } from '@mysqlha/kube-tools';
+import { syncSources } from './gitops/sync-sources.js';
 import type { KubeObject } from './objects.js';
 import { detectEnvironment, runPolicies, type PolicyOptions } from './policy/index.js';
 import { parseObjects } from './render/parse.js';
@@ -24,6 +25,15 @@ interface Run {
   readonly plan: StagePlan;
   readonly server: GateServer | undefined;
   readonly locations: readonly string[];
+  /** syncSources of each repository root met, read once. */
+  readonly sources: Map<string, Promise<string[]>>;
+}
+
+function sourcesOf(run: Run, repoRoot: string | undefined): Promise<string[]> | undefined {
+  if (repoRoot === undefined) return undefined;
+  let sources = run.sources.get(repoRoot);
+  if (!sources) run.sources.set(repoRoot, (sources = syncSources(repoRoot)));
+  return sources;
 }
 
 async function load(target: Target): Promise<{ yaml: string } | { error: Finding }> {
@@ -84,11 +94,14 @@ async function validateTarget(target: Target, run: Run, options: ValidateOptions
   const detected = detectEnvironment(objects, target.path);
   const environment = options.environment ?? detected.name;
   const repoRoot = findRepoRoot(target.path);
-  const policyFindings = runPolicies({ objects, targetPath: target.path, environment, repoRoot }, options);
+  const syncSources = await sourcesOf(run, repoRoot);
+  const policyFindings = runPolicies({ objects, targetPath: target.path, environment, repoRoot, syncSources }, options);
+  const notes = policyFindings.filter((finding) => finding.note);
   return {
     target: target.name,
     objects: objects.length,
-    errors: [...parsed.errors, ...schemaFindings, ...detected.findings, ...policyFindings],
+    errors: [...parsed.errors, ...schemaFindings, ...detected.findings, ...policyFindings.filter((finding) => !finding.note)],
+    ...(notes.length > 0 ? { notes } : {}),
     environment,
   };
 }
@@ -104,7 +117,7 @@ export async function validateTargets(paths: readonly string[], options: Validat
   const server = plan.startServer && targets.some((target) => target.type !== 'invalid') ? await startGateServer(options.onProgress) : undefined;
   try {
     const locations = options.schemaLocations ?? [server?.schemaDir ?? schemaDir().dir];
-    const run: Run = { plan, server, locations };
+    const run: Run = { plan, server, locations, sources: new Map() };
     const results = await Promise.all(targets.map((target) => validateTarget(target, run, { ...options, cwd })));
     if (targets.length === 0) {
       results.push({ target: options.root ?? cwd, objects: 0, errors: [{ rule: 'target', message: 'nothing to validate: no kustomization under overlays/ and nothing under gitops/argocd or gitops/flux' }] });

@@ -10,6 +10,8 @@ export interface PolicyContext {
   readonly targetPath: string;
   /** Root of the git checkout holding the target, when there is one. */
   readonly repoRoot?: string;
+  /** The repositories the GitOps objects of `repoRoot` sync from; undefined when the target is in no repository. */
+  readonly syncSources?: readonly string[];
 }
 
 export interface Policy {

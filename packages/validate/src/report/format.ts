@@ -14,6 +14,7 @@ export function formatReport(report: Report): string {
     const verdict = result.errors.length === 0 ? 'OK' : `${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`;
     lines.push(`${result.target}: ${result.objects} objects, ${verdict}`);
     for (const error of result.errors) lines.push(formatFinding(result.target, error));
+    for (const note of result.notes ?? []) lines.push(`note: ${formatFinding(result.target, note)}`);
   }
   const targets = `${report.targets.length} target${report.targets.length === 1 ? '' : 's'}`;
   const verdict = report.ok ? 'OK' : `${report.errors} error${report.errors === 1 ? '' : 's'}`;

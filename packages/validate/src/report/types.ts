@@ -8,6 +8,8 @@ export interface Finding {
   readonly path?: string;
   /** The schema stages that reported this problem (absent for policies, render and YAML errors). */
   readonly stages?: readonly ('embedded' | 'kubeconform' | 'server')[];
+  /** A note is told, not counted: the target passes with it. */
+  readonly note?: true;
 }
 
 export interface TargetResult {
@@ -15,6 +17,8 @@ export interface TargetResult {
   readonly target: string;
   readonly objects: number;
   readonly errors: readonly Finding[];
+  /** What a reader should know although nothing failed (findings marked `note`). */
+  readonly notes?: readonly Finding[];
   /** Environment the policies ran for, when one was found. */
   readonly environment?: string;
 }
