@@ -24,6 +24,8 @@ export const ADMIN_ACCOUNT = { user: 'mysqlha_admin', host: '127.0.0.1' } as con
 /** The account mariabackup streams a clone with, on the donor. */
 export const CLONE_ACCOUNT = { user: 'mysqlha_clone', host: '127.0.0.1' } as const;
 export const REPLICATION_ACCOUNT = { user: 'repl', host: '%' } as const;
+/** The account mysqld_exporter (the monitoring component) reads status with, over the pod's Unix socket. */
+export const EXPORTER_ACCOUNT = { user: 'mysqlha_exporter', host: 'localhost' } as const;
 /**
  * The users whose sessions the fence leaves alone (server threads, the replicas' dump threads), beside the
  * agent's own sessions. No application user may be named like one (users.yaml), or it could hold the fence back.
@@ -62,6 +64,17 @@ export const DEADMAN_TABLE_SQL = [
 export const AGENT_TABLE_PRIVILEGES = { table: DEADMAN_TABLE, privileges: ['SELECT', 'UPDATE'] } as const;
 /** What mariabackup --backup needs of the server it copies. */
 export const CLONE_GLOBAL_PRIVILEGES: readonly string[] = ['BINLOG MONITOR', 'LOCK TABLES', 'PROCESS', 'RELOAD'];
+/**
+ * What mysqld_exporter's default collectors read: the process list, binlog and replica status, and
+ * performance_schema; nothing of the application's data. Three sessions at most, so a stuck scrape cannot use up
+ * the server's connections.
+ */
+export const EXPORTER_GRANTS: readonly string[] = [
+  'GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO {account}',
+  // A separate statement: mariadb-install-db aborts on a GRANT ... WITH MAX_USER_CONNECTIONS.
+  'ALTER USER {account} WITH MAX_USER_CONNECTIONS 3',
+  'GRANT SELECT ON performance_schema.* TO {account}',
+];
 /** BINLOG MONITOR is what MariaDB 10.11 calls REPLICATION CLIENT. */
 export const REPLICATION_GLOBAL_PRIVILEGES: readonly string[] = ['BINLOG MONITOR', 'REPLICATION SLAVE'];
 
@@ -98,6 +111,7 @@ export const LOCAL_ACCOUNTS: readonly LocalAccount[] = [
     ],
   },
   { ...CLONE_ACCOUNT, passwordKey: 'clone-password', grants: [`GRANT ${CLONE_GLOBAL_PRIVILEGES.join(', ')} ON *.* TO {account}`] },
+  { ...EXPORTER_ACCOUNT, passwordKey: 'exporter-password', grants: EXPORTER_GRANTS },
 ];
 
 export function accountName(a: { user: string; host: string }): string {
@@ -119,10 +133,11 @@ export interface AccountPasswords {
   replication: string;
   agent: string;
   clone: string;
+  exporter: string;
 }
 
 export function accountsSql(p: AccountPasswords): string {
-  const passwords: Partial<Record<SecretKey, string>> = { 'root-password': p.root, 'agent-password': p.agent, 'clone-password': p.clone };
+  const passwords: Partial<Record<SecretKey, string>> = { 'root-password': p.root, 'agent-password': p.agent, 'clone-password': p.clone, 'exporter-password': p.exporter };
   return [
     // Bootstrap starts with grant tables unloaded; account statements need them.
     'FLUSH PRIVILEGES',

@@ -18,7 +18,7 @@ export const POD_PATHS = {
 } as const;
 
 /** Keys of the credentials Secret, one file each under POD_PATHS.secretsDir. */
-export const SECRET_KEYS = ['root-password', 'replication-password', 'agent-password', 'clone-password', 'clone-token'] as const;
+export const SECRET_KEYS = ['root-password', 'replication-password', 'agent-password', 'clone-password', 'exporter-password', 'clone-token'] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Files of the TLS Secret (a `kubernetes.io/tls` Secret, as cert-manager writes it), under POD_PATHS.tlsDir. */

@@ -25,3 +25,7 @@ export { FAULT_KINDS, type FaultKind } from './chaos/faults.js';
 export { healthyLeader, restartExited, startLocalCluster, type LocalCluster, type LocalClusterOptions } from './cluster/local-cluster.js';
 export { PodNetwork, type SpawnWrap } from './net/pod-network.js';
 export { makeMysqlTls, renewMysqlTls, type MysqlTlsFiles } from '@mysqlha/kube-tools';
+export { parseExposition, type Sample } from './monitoring/exposition.js';
+export { MetricsRecorder, type InputSeries, type ScrapeTarget } from './monitoring/recorder.js';
+export { metricNames, promtoolTest, readPrometheusRule, type AlertCheck, type AlertRule, type ExpectedAlert } from './monitoring/rules.js';
+export { startExporter } from './monitoring/exporter.js';

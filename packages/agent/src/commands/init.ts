@@ -64,6 +64,7 @@ export async function bootstrapDatadir(s: AgentSettings, configFile: string): Pr
     replication: readSecret(s.secretsDir, 'replication-password'),
     agent: readSecret(s.secretsDir, 'agent-password'),
     clone: readSecret(s.secretsDir, 'clone-password'),
+    exporter: readSecret(s.secretsDir, 'exporter-password'),
   };
   writeFileSync(sqlFile, accountsSql(passwords), { mode: 0o600 });
   try {

@@ -14,7 +14,7 @@ export const CHECKER_USER = 'mysqlha_check';
 export function bootstrapSql(secrets: Secrets): string {
   return [
     // The production accounts, exactly as `agent init` creates them.
-    accountsSql({ root: secrets.rootPassword, replication: secrets.replicationPassword, agent: secrets.agentPassword, clone: secrets.clonePassword }),
+    accountsSql({ root: secrets.rootPassword, replication: secrets.replicationPassword, agent: secrets.agentPassword, clone: secrets.clonePassword, exporter: secrets.exporterPassword }),
     `CREATE DATABASE ${CHECK_SCHEMA};`,
     `CREATE TABLE ${CHECK_SCHEMA}.${CHECK_TABLE} (id BIGINT PRIMARY KEY, payload VARCHAR(64) NOT NULL) ENGINE=InnoDB;`,
     `CREATE USER ${CHECKER_USER}@'127.0.0.1' IDENTIFIED BY ${quoteSql(secrets.checkerPassword)};`,

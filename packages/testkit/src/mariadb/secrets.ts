@@ -11,6 +11,7 @@ export interface Secrets {
   replicationPassword: string;
   agentPassword: string;
   clonePassword: string;
+  exporterPassword: string;
   cloneToken: string;
   checkerPassword: string;
 }
@@ -27,6 +28,7 @@ export function createSecrets(dir: string): Secrets {
     replicationPassword: randomSecret(),
     agentPassword: randomSecret(),
     clonePassword: randomSecret(),
+    exporterPassword: randomSecret(),
     cloneToken: randomSecret(),
     checkerPassword: randomSecret(),
   };
@@ -35,6 +37,7 @@ export function createSecrets(dir: string): Secrets {
     'replication-password': secrets.replicationPassword,
     'agent-password': secrets.agentPassword,
     'clone-password': secrets.clonePassword,
+    'exporter-password': secrets.exporterPassword,
     'clone-token': secrets.cloneToken,
   };
   for (const [key, value] of Object.entries(files)) writeFileSync(join(dir, key), value, { mode: 0o600 });

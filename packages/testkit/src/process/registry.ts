@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 
 const children = new Set<ChildProcess>();
+/** Children started as the leader of a process group (`detached`), killed with their whole group. */
+const groups = new Set<ChildProcess>();
 const closers = new Set<() => Promise<void>>();
 const tempDirs = new Set<string>();
 
@@ -12,7 +14,7 @@ const tempDirs = new Set<string>();
  */
 process.on('exit', () => {
   for (const child of children) {
-    if (child.pid !== undefined && isAlive(child)) process.kill(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && isAlive(child)) process.kill(groups.has(child) ? -child.pid : child.pid, 'SIGKILL');
   }
   removeTempDirs();
 });
@@ -37,6 +39,28 @@ export function trackChild(child: ChildProcess): void {
   child.once('exit', () => children.delete(child));
 }
 
+/**
+ * A child spawned `detached` (a process group of its own) whose children must die with it, such as a wrapper
+ * script that starts the real server: it and its group are killed by the group's id.
+ */
+export function trackGroup(child: ChildProcess): void {
+  trackChild(child);
+  groups.add(child);
+  child.once('exit', () => {
+    // The leader is gone; what it started may not be.
+    if (child.pid !== undefined) killGroup(child.pid);
+    groups.delete(child);
+  });
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // No process of that group is left.
+  }
+}
+
 /** Something in-process to close on stopAll (a fake API server, a load generator). */
 export function trackCloser(close: () => Promise<void>): () => void {
   closers.add(close);
@@ -52,7 +76,8 @@ export function trackTempDir(dir: string): void {
 export async function killAndWait(child: ChildProcess): Promise<void> {
   if (!isAlive(child)) return;
   const exited = once(child, 'exit');
-  child.kill('SIGKILL');
+  if (groups.has(child) && child.pid !== undefined) killGroup(child.pid);
+  else child.kill('SIGKILL');
   await exited;
 }
 
