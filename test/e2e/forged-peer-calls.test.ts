@@ -22,14 +22,14 @@ describe('forged peer calls, then an API partition of the leader', () => {
     const port = c.agent(first).httpPort;
     const stranger = new PeerAuth(c.servers[0]!.secrets.dir, 'mysql-1');
     const before = (await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0;
-    for (const path of ['/cycle', '/lease-renewed', '/freeze', '/wait-applied?gtid=0-1-1&timeoutMs=100']) {
+    for (const path of ['/cycle', '/lease-renewed', '/freeze', '/wait-applied?gtid=0-1-1&timeoutMs=100', '/switchover?to=mysql-1']) {
       expect(await post(port, path), `unsigned ${path}`).toBe(401);
       const good = stranger.sign('POST', path);
       expect(await post(port, path, good.replace(/.$/, (ch) => (ch === '0' ? '1' : '0'))), `bad signature on ${path}`).toBe(401);
       expect(await post(port, path, stranger.sign('POST', path, Date.now() - 60_000)), `a minute-old signature on ${path}`).toBe(401);
       expect(await post(port, path, stranger.sign('POST', '/status')), `a signature for another path used on ${path}`).toBe(401);
     }
-    expect(((await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0) - before).toBe(16);
+    expect(((await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0) - before).toBe(20);
   });
 
   it('signed /wait-applied is refused by the leader and runs one at a time elsewhere; the cut-off leader is read-only before anyone takes the Lease', async () => {

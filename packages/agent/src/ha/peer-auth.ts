@@ -19,16 +19,25 @@ const REREAD_MS = 10_000;
 export class PeerAuth {
   private key: Buffer | null = null;
   private readAt = -Infinity;
+  /** The token itself, for a caller outside any pod that read it from the Secret (the mysqlha command). */
+  private token: string | undefined;
 
   constructor(
     private readonly secretsDir: string,
     private readonly self: string,
   ) {}
 
+  /** Signs as `self` with the cluster's `clone-token` value rather than the file a pod mounts. */
+  static withToken(token: string, self: string): PeerAuth {
+    const auth = new PeerAuth('', self);
+    auth.token = token;
+    return auth;
+  }
+
   private currentKey(): Buffer {
     const now = Date.now();
     if (!this.key || now - this.readAt > REREAD_MS) {
-      this.key = createHmac('sha256', readSecret(this.secretsDir, 'clone-token')).update('mysqlha peer calls v1').digest();
+      this.key = createHmac('sha256', this.token ?? readSecret(this.secretsDir, 'clone-token')).update('mysqlha peer calls v1').digest();
       this.readAt = now;
     }
     return this.key;

@@ -21,7 +21,7 @@ function listen(server: Server, where: number | string, host?: string): Promise<
   });
 }
 
-/** The pod's HTTP port: probes, status for peers, metrics, and the two calls peers make during a handover. */
+/** The pod's HTTP port: probes, status, and the signed calls of peers and of `mysqlha switchover`. */
 export function startHttp(agent: Agent, port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://agent');
@@ -55,6 +55,19 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
         agent.freeze().then(
           (out) => (out.ok ? send(res, 200, out.status) : send(res, 409, { error: out.reason })),
           (err: Error) => send(res, 503, { error: err.message }),
+        );
+        return;
+      }
+      case 'POST /switchover': {
+        // A planned switchover asked from outside the pod (`mysqlha switchover`, signed with the cluster key):
+        // only the leader hands over; a follower says who leads instead of forwarding.
+        if (!agent.isLeading()) {
+          const { pod, leaseHolder } = agent.status();
+          return send(res, 409, { switched: false, reason: `${pod} is not the leader (the Lease holder is ${leaseHolder || 'nobody'})` });
+        }
+        agent.switchover(url.searchParams.get('to') ?? undefined).then(
+          (r) => send(res, 200, { switched: true, ...r }),
+          (err: Error) => send(res, 409, { switched: false, reason: err.message }),
         );
         return;
       }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { clusterNames, defaultClusterSpec } from '@mysqlha/config';
 import { dirname, join } from 'node:path';
 import { startAgents } from '../agents/start-agents.js';
 import type { AgentProcess } from '../agents/agent-process.js';
@@ -45,6 +46,9 @@ export async function startLocalCluster(portBase: number, settings: Record<strin
   const servers = await startServers({ count: 3, portBase, ...(wrap ? { wrap } : {}), tls: options.tls !== false });
   const kube = await startFakeKube({ port: portBase + 30, namespace: 'db', pods: servers.map((s) => s.name) });
   const agents = await startAgents({ servers, kube, settings, ...(wrap ? { wrap } : {}) });
+  // What the mysqlha command reads of a cluster besides pods and the Lease: where each agent listens, the cluster key.
+  for (const agent of agents) kube.setAgentPort(agent.name, agent.httpPort);
+  kube.setSecret(clusterNames(defaultClusterSpec()).secret, { 'clone-token': servers[0]!.secrets.cloneToken });
   const watcher = new WritableWatcher(servers, { intervalMs: 20 }).start();
   const load = new WriteLoad({ kube, servers });
   const find = <T extends { name: string }>(list: T[], name: string): T => {

@@ -46,7 +46,7 @@ async function readJson(req: IncomingMessage): Promise<any> {
 
 /**
  * An in-process stand-in for the Kubernetes API server, serving exactly the endpoints the agent calls (Leases
- * get/create/update, pods get/list/merge-patch, events create) with the real semantics for conflicts and
+ * get/create/update, pods get/list/merge-patch, events create, and the Secret `mysqlha` reads) with the real semantics for conflicts and
  * missing objects. Callers are told apart by their bearer token, which is their pod name, so a test can cut
  * one pod off the API and see what every pod did, when.
  */
@@ -150,6 +150,26 @@ export class FakeKube {
     this.store.replaceLease(name, lease, 'kubectl');
   }
 
+  /** Declares the port of `pod`'s agent container, named `agent` as in the StatefulSet, where tools look for it. */
+  setAgentPort(pod: string, port: number): void {
+    const agent = this.store.getPod(pod).spec.containers.find((c: { name: string }) => c.name === 'agent');
+    this.store.pods.get(pod)!.spec.containers = [
+      ...this.store.pods.get(pod)!.spec.containers.filter((c: { name: string }) => c.name !== 'agent'),
+      { ...agent, ports: [{ name: 'agent', containerPort: port, protocol: 'TCP' }] },
+    ];
+  }
+
+  /** A Secret (values as plain strings), readable by GET as from the API; the agents never read one this way. */
+  setSecret(name: string, data: Record<string, string>): void {
+    this.store.secrets.set(name, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: this.namespace },
+      type: 'Opaque',
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    });
+  }
+
   /** Merges labels into a pod as an operator would (null removes one); recorded as done by `by`. */
   setPodLabels(pod: string, labels: Record<string, string | null>, by = 'test'): void {
     this.store.patchPod(pod, { metadata: { labels } }, by);
@@ -194,7 +214,7 @@ export class FakeKube {
     const method = req.method ?? 'GET';
     const route =
       /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/(leases)(?:\/([^/]+))?$/.exec(url.pathname) ??
-      /^\/api\/v1\/namespaces\/([^/]+)\/(pods|events)(?:\/([^/]+))?$/.exec(url.pathname);
+      /^\/api\/v1\/namespaces\/([^/]+)\/(pods|events|secrets)(?:\/([^/]+))?$/.exec(url.pathname);
     const unhandled = (): [number, unknown] => {
       this.timeline.unhandled.push(`${method} ${url.pathname}${url.search}`);
       return [404, statusBody({ code: 404, reason: 'NotFound', message: `the server could not find the requested resource (${method} ${url.pathname})` })];
@@ -223,6 +243,11 @@ export class FakeKube {
           return [415, statusBody({ code: 415, reason: 'UnsupportedMediaType', message: `the fake API serves pod patches as application/merge-patch+json only, got ${type || 'no Content-Type'}` })];
         }
         return [200, this.store.patchPod(name!, await readJson(req), caller)];
+      }
+      case 'GET secrets/NAME': {
+        const secret = this.store.secrets.get(name!);
+        if (!secret) return [404, statusBody({ code: 404, reason: 'NotFound', message: `secrets "${name}" not found`, details: { name, kind: 'secrets' } })];
+        return [200, secret];
       }
       case 'POST events':
         return [201, this.store.createEvent(await readJson(req), caller)];

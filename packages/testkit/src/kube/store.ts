@@ -25,6 +25,7 @@ function timestamp(): string {
 export class ApiStore {
   readonly leases = new Map<string, KubeObject>();
   readonly pods = new Map<string, KubeObject>();
+  readonly secrets = new Map<string, KubeObject>();
   readonly events: KubeObject[] = [];
   #revision = 1;
 
