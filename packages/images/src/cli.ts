@@ -3,6 +3,7 @@ import { buildBaseImage } from './base.js';
 import { buildImages } from './build.js';
 import { pinOverlay } from './pin.js';
 import { findRepoRoot } from './repo.js';
+import { saveImages } from './save.js';
 import { smokeImages } from './smoke.js';
 
 interface Command {
@@ -52,6 +53,20 @@ Writes the pushed digests from images.lock.json into overlays/NAME/kustomization
       const { file, pinned } = await pinOverlay({ root, overlay: values.overlay });
       for (const image of pinned) console.log(`${image.name} -> ${image.newName}@${image.digest}`);
       console.log(`pinned in ${file}`);
+    },
+  },
+  save: {
+    usage: `npm run images:save -- --output FILE
+
+Writes both built images (mysqlha/mysql and mysqlha/agent, tagged with the version) into one docker-archive
+tarball, for a local cluster without a registry: \`kind load image-archive FILE\` (README, "Quickstart").
+
+  --output FILE   the tarball to write`,
+    options: { output: { type: 'string' } },
+    run: async (values, root) => {
+      if (typeof values.output !== 'string') throw new Error('--output FILE is required (e.g. --output mysqlha-images.tar)');
+      const refs = await saveImages({ root, output: values.output });
+      console.log(`saved ${refs.join(', ')} to ${values.output}`);
     },
   },
   smoke: {

@@ -113,10 +113,14 @@ describe('policies', () => {
       expect(await errorsOf('policy/storage-dev-good.yaml')).toEqual([]);
     });
 
-    it('dev claims must use the no-provisioner WaitForFirstConsumer class', async () => {
+    it('dev claims must use the no-provisioner WaitForFirstConsumer class when the render brings local volumes', async () => {
       expect(where(await errorsOf('policy/storage-dev-dynamic.yaml'))).toEqual([
         'storage-mode StatefulSet/db spec.volumeClaimTemplates[0].spec.storageClassName',
       ]);
+    });
+
+    it('dev without local volumes leaves its claims to the cluster’s provisioner (overlays/quickstart)', async () => {
+      expect(await errorsOf('policy/storage-dev-cluster-provisioner.yaml')).toEqual([]);
     });
 
     it('outside dev, no-provisioner classes and local volumes are errors', async () => {

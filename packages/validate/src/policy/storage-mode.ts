@@ -11,7 +11,9 @@ function hasRequiredNodeAffinity(volume: KubeObject): boolean {
 
 /**
  * Local, pre-created volumes are a dev convenience only: elsewhere a pod's data must survive the
- * loss of its node, which only a dynamically provisioned class can promise.
+ * loss of its node, which only a dynamically provisioned class can promise. A dev render either brings its
+ * local volumes, and then they must fit, or brings none and leaves its claims to the cluster's provisioner
+ * (a kind or minikube cluster: overlays/quickstart).
  */
 export const storageMode: Policy = {
   id: 'storage-mode',
@@ -48,6 +50,8 @@ export const storageMode: Policy = {
           }
           return;
         }
+        const bringsLocalVolumes = volumes.length > 0 || classes.some((c) => c.provisioner === NO_PROVISIONER);
+        if (!bringsLocalVolumes && (!storageClass || storageClass.provisioner !== NO_PROVISIONER)) return;
         if (!storageClass || storageClass.provisioner !== NO_PROVISIONER || storageClass.volumeBindingMode !== 'WaitForFirstConsumer') {
           findings.push(finding('storage-mode', set, path, `in dev the claim must use a StorageClass of the render with provisioner ${NO_PROVISIONER} and volumeBindingMode WaitForFirstConsumer (got ${className ?? 'none'})`));
           return;
