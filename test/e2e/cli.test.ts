@@ -1,18 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main, type ClusterView } from '@mysqlha/cli';
+import { runCaptured, type ClusterView } from '@mysqlha/cli';
 import { now, waitFor } from '@mysqlha/testkit';
 import { verifyInvariants, waitHealthy } from './support/cluster.js';
 import { useCluster } from './support/hooks.js';
 
-/** Runs `mysqlha ARGS` in process and returns what it printed and its exit code. */
-async function mysqlha(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
-}
+const mysqlha = (...args: string[]) => runCaptured(args);
 
 describe('mysqlha status and switchover, from outside the pods (agents at their pod IPs, the fake Kubernetes API)', () => {
   const h = useCluster(14500);

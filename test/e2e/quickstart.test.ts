@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type ClusterView } from '@mysqlha/cli';
+import { runCaptured, type ClusterView } from '@mysqlha/cli';
 import { allTools, binaryPath } from '@mysqlha/kube-tools';
 import { startControlPlane, stopAll, waitFor, type ControlPlane } from '@mysqlha/testkit';
 
@@ -44,9 +44,8 @@ describe.runIf(allTools().ok)('the quickstart overlay on a real control plane', 
     expect(claims.items.map((c) => c.metadata.name).sort()).toEqual(['data-mysql-0', 'data-mysql-1', 'data-mysql-2']);
     for (const claim of claims.items) expect(claim.spec.storageClassName, 'the default class').toBeUndefined();
 
-    let out = '';
-    const code = await main(['status', '--kubeconfig', cp.kubeconfig, '-n', NS, '--json'], { out: (t) => (out += t), err: (t) => (out += t) });
-    expect(code, out).toBe(0);
+    const { code, out, err } = await runCaptured(['status', '--kubeconfig', cp.kubeconfig, '-n', NS, '--json']);
+    expect(code, err).toBe(0);
     const view = JSON.parse(out) as ClusterView;
     expect(view.pods.map((p) => p.pod)).toEqual(['mysql-0', 'mysql-1', 'mysql-2']);
     expect(view.leaseHolder).toBeNull();

@@ -33,6 +33,7 @@ describe('agent init against a real mariadbd', () => {
     writeFileSync(join(secretsDir, 'replication-password'), 'repl-pw\n', { mode: 0o600 });
     writeFileSync(join(secretsDir, 'agent-password'), 'agent-pw\n', { mode: 0o600 });
     writeFileSync(join(secretsDir, 'clone-password'), 'clone-pw\n', { mode: 0o600 });
+    writeFileSync(join(secretsDir, 'exporter-password'), 'exporter-pw\n', { mode: 0o600 });
     // The ConfigMap's my.cnf, with this host's log path and loopback bind (as a test overlay would).
     const template = serverConfig(defaultClusterSpec())
       .replace('/var/log/mysql/slow.log', join(dir, 'slow.log'))
@@ -83,6 +84,12 @@ describe('agent init against a real mariadbd', () => {
     const [grants] = (await conn!.query("SHOW GRANTS FOR repl@'%'")) as any;
     // MariaDB 10.11 shows REPLICATION CLIENT under its new name, BINLOG MONITOR.
     expect(Object.values(grants[0]).join()).toMatch(/^GRANT REPLICATION SLAVE, BINLOG MONITOR ON \*\.\* TO `repl`@`%`/);
+    // The monitoring component's account: status privileges only, three sessions at most.
+    const [exporter] = (await conn!.query("SHOW GRANTS FOR mysqlha_exporter@localhost")) as any;
+    expect(exporter.map((row: object) => Object.values(row).join())).toEqual([
+      expect.stringMatching(/^GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO `mysqlha_exporter`@`localhost` IDENTIFIED BY PASSWORD '\*[0-9A-F]{40}' WITH MAX_USER_CONNECTIONS 3$/),
+      'GRANT SELECT ON `performance_schema`.* TO `mysqlha_exporter`@`localhost`',
+    ]);
     const repl = await mysql.createConnection({ host: '127.0.0.1', port: PORT, user: 'repl', password: 'repl-pw', ssl: { ca: readFileSync(tls.ca), verifyIdentity: true } });
     await repl.end();
     // The generated my.cnf requires TLS on TCP: the same login in plain text is refused.

@@ -98,3 +98,11 @@ export async function main(argv: readonly string[], { out, err }: Io = STDIO): P
     return 1;
   }
 }
+
+/** Runs one command line and returns what it printed, as a caller embedding the command (or a test) reads it. */
+export async function runCaptured(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (text) => (out += text), err: (text) => (err += text) });
+  return { code, out, err };
+}

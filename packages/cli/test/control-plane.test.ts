@@ -2,14 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, stopAll, type ControlPlane } from '@mysqlha/testkit';
-import { main, type ClusterView } from '../src/index.js';
+import { runCaptured, type ClusterView } from '../src/index.js';
 
-async function mysqlha(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (text) => (out += text), err: (text) => (err += text) });
-  return { code, out, err };
-}
+const mysqlha = (...args: string[]) => runCaptured(args);
 
 describe('mysqlha against a real kube-apiserver: what is missing, what is refused', () => {
   let cp: ControlPlane;
