@@ -258,6 +258,7 @@ export class Agent {
     this.applyDb.close();
     this.adminDb.close();
     this.accounts.close();
+    this.kube.close();
   }
 
   /**

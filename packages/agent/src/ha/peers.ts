@@ -81,5 +81,9 @@ export async function listPeers(s: AgentSettings): Promise<string[]> {
     kubeTokenFile: s.kubeTokenFile,
     podName: s.podName,
   });
-  return (await kube.listPods(s.cluster)).filter((p) => p !== s.podName);
+  try {
+    return (await kube.listPods(s.cluster)).filter((p) => p !== s.podName);
+  } finally {
+    kube.close();
+  }
 }

@@ -1,16 +1,4 @@
-import {
-  ApiException,
-  CoordinationV1Api,
-  CoreV1Api,
-  KubeConfig,
-  Observable,
-  PatchStrategy,
-  setHeaderOptions,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type RequestContext,
-  type V1Lease,
-} from '@kubernetes/client-node';
+import { ApiClient, ApiError, inClusterEndpoint, microTime } from './api-client.js';
 import { ELECTION_POSITION_ANNOTATION, podSelector, ROLE_LABEL } from '@mysqlha/config';
 
 export interface LeaseRecord {
@@ -101,18 +89,19 @@ export interface KubeOptions {
   podName: string;
 }
 
-function timeoutOptions(ms: number): ConfigurationOptions {
-  const middleware = {
-    pre: (ctx: RequestContext) => {
-      ctx.setSignal(AbortSignal.timeout(ms));
-      return new Observable(Promise.resolve(ctx));
-    },
-    post: <T>(res: T) => new Observable(Promise.resolve(res)),
-  };
-  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as ConfigurationOptions;
+/** The parts of a Lease the agent reads and writes. */
+interface LeaseObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; annotations?: Record<string, string> };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 }
 
-function toRecord(lease: V1Lease): LeaseRecord {
+interface PodObject {
+  metadata?: { name?: string; annotations?: Record<string, string>; ownerReferences?: { apiVersion?: string; kind?: string; name?: string; controller?: boolean }[] };
+}
+
+function toRecord(lease: LeaseObject): LeaseRecord {
   const holder = lease.spec?.holderIdentity ?? '';
   return {
     holder,
@@ -132,47 +121,46 @@ function parseMembers(raw: string | undefined): string[] | null {
 }
 
 function statusCode(err: unknown): number | undefined {
-  return err instanceof ApiException ? err.code : undefined;
+  return err instanceof ApiError ? err.status : undefined;
 }
 
+const MERGE_PATCH = 'application/merge-patch+json';
+
 /**
- * The Kubernetes calls the agent makes, and nothing else (they match AGENT_RBAC_RULES), through
- * @kubernetes/client-node. In a pod the service account's token file is re-read as it rotates.
+ * The Kubernetes calls the agent makes, and nothing else (they match AGENT_RBAC_RULES). In a pod it is the
+ * service account's in-cluster access, its token file re-read as it rotates; kubeApiUrl points elsewhere.
  */
 export class Kube {
-  private readonly leases: CoordinationV1Api;
-  private readonly core: CoreV1Api;
-  private readonly opts: ConfigurationOptions;
+  private readonly api: ApiClient;
 
   constructor(private readonly o: KubeOptions) {
-    const kc = new KubeConfig();
-    if (o.kubeApiUrl) {
-      kc.loadFromOptions({
-        clusters: [{ name: 'api', server: o.kubeApiUrl, skipTLSVerify: true }],
-        users: [{ name: 'agent', ...(o.kubeTokenFile ? { authProvider: { name: 'tokenFile', config: { tokenFile: o.kubeTokenFile } } } : {}) }],
-        contexts: [{ name: 'agent', cluster: 'api', user: 'agent', namespace: o.namespace }],
-        currentContext: 'agent',
-      });
-    } else {
-      kc.loadFromCluster();
-    }
-    this.leases = kc.makeApiClient(CoordinationV1Api);
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.opts = timeoutOptions(o.timeoutMs);
+    const endpoint = o.kubeApiUrl ? { url: o.kubeApiUrl, tokenFile: o.kubeTokenFile, caFile: undefined } : inClusterEndpoint();
+    this.api = new ApiClient(endpoint, o.timeoutMs);
+  }
+
+  private get ns(): string {
+    return encodeURIComponent(this.o.namespace);
+  }
+
+  private leasePath(name?: string): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${this.ns}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  }
+
+  private podPath(name?: string): string {
+    return `/api/v1/namespaces/${this.ns}/pods${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
   }
 
   async getLease(): Promise<LeaseRecord | null> {
     try {
-      return toRecord(await this.leases.readNamespacedLease({ name: this.o.leaseName, namespace: this.o.namespace }, this.opts));
+      return toRecord(await this.api.request<LeaseObject>('GET', this.leasePath(this.o.leaseName)));
     } catch (err) {
       if (statusCode(err) === 404) return null;
       throw err;
     }
   }
 
-  private body(holder: string, prev: LeaseRecord | null, extra: LeaseWrite): V1Lease {
-    // MicroTime: the API server parses exactly six fractional digits, which a plain Date does not give.
-    const now = new V1MicroTime();
+  private body(holder: string, prev: LeaseRecord | null, extra: LeaseWrite): LeaseObject {
+    const now = microTime();
     const changed = (prev?.holder ?? '') !== holder;
     const inherited = changed && holder ? extra.position : prev?.inherited;
     return {
@@ -211,8 +199,8 @@ export class Kube {
     const body = this.body(holder, prev, extra);
     try {
       const out = prev
-        ? await this.leases.replaceNamespacedLease({ name: this.o.leaseName, namespace: this.o.namespace, body }, this.opts)
-        : await this.leases.createNamespacedLease({ namespace: this.o.namespace, body }, this.opts);
+        ? await this.api.request<LeaseObject>('PUT', this.leasePath(this.o.leaseName), body)
+        : await this.api.request<LeaseObject>('POST', this.leasePath(), body);
       return toRecord(out);
     } catch (err) {
       if (statusCode(err) === 409) throw new LeaseConflict();
@@ -221,22 +209,16 @@ export class Kube {
   }
 
   async labelRole(pod: string, role: 'leader' | 'follower'): Promise<void> {
-    await this.core.patchNamespacedPod(
-      { name: pod, namespace: this.o.namespace, body: { metadata: { labels: { [ROLE_LABEL]: role } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
-    );
+    await this.api.request('PATCH', this.podPath(pod), { metadata: { labels: { [ROLE_LABEL]: role } } }, MERGE_PATCH);
   }
 
   async publishPosition(p: PublishedPosition): Promise<void> {
-    await this.core.patchNamespacedPod(
-      { name: this.o.podName, namespace: this.o.namespace, body: { metadata: { annotations: { [ELECTION_POSITION_ANNOTATION]: JSON.stringify(p) } } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch, this.opts),
-    );
+    await this.api.request('PATCH', this.podPath(this.o.podName), { metadata: { annotations: { [ELECTION_POSITION_ANNOTATION]: JSON.stringify(p) } } }, MERGE_PATCH);
   }
 
   /** What `pod` published, or null when nothing (valid) is there. */
   async readPosition(pod: string): Promise<PublishedPosition | null> {
-    const p = await this.core.readNamespacedPod({ name: pod, namespace: this.o.namespace }, this.opts);
+    const p = await this.api.request<PodObject>('GET', this.podPath(pod));
     const raw = p.metadata?.annotations?.[ELECTION_POSITION_ANNOTATION];
     if (!raw) return null;
     try {
@@ -254,7 +236,7 @@ export class Kube {
    * could hold up elections.
    */
   async listPods(cluster: string): Promise<string[]> {
-    const list = await this.core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: podSelector({ name: cluster }) }, this.opts);
+    const list = await this.api.request<{ items: PodObject[] }>('GET', `${this.podPath()}?labelSelector=${encodeURIComponent(podSelector({ name: cluster }))}`);
     return list.items
       .filter((p) => (p.metadata?.ownerReferences ?? []).some((o) => o.kind === 'StatefulSet' && o.apiVersion === 'apps/v1' && o.name === cluster && o.controller === true))
       .map((p) => p.metadata?.name ?? '')
@@ -262,25 +244,28 @@ export class Kube {
   }
 
   async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = new Date();
-    await this.core.createNamespacedEvent(
-      {
-        namespace: this.o.namespace,
-        body: {
-          metadata: { generateName: `${this.o.podName}.`, namespace: this.o.namespace },
-          involvedObject: { apiVersion: 'v1', kind: 'Pod', name: this.o.podName, namespace: this.o.namespace },
-          type,
-          reason,
-          message,
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-          source: { component: 'mysqlha-agent', host: this.o.podName },
-          reportingComponent: 'mysqlha.io/agent',
-          reportingInstance: this.o.podName,
-        },
-      },
-      this.opts,
-    );
+    // Event times are plain Times: the API server keeps whole seconds.
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await this.api.request('POST', `/api/v1/namespaces/${this.ns}/events`, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: `${this.o.podName}.`, namespace: this.o.namespace },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', name: this.o.podName, namespace: this.o.namespace },
+      type,
+      reason,
+      message,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      source: { component: 'mysqlha-agent', host: this.o.podName },
+      reportingComponent: 'mysqlha.io/agent',
+      reportingInstance: this.o.podName,
+    });
   }
+
+  /** Lets the process exit: the pool keeps connections to the API server open otherwise. */
+  close(): void {
+    this.api.close();
+  }
+
 }
