@@ -22,7 +22,7 @@ describe('forged peer calls, then an API partition of the leader', () => {
     const port = c.agent(first).httpPort;
     const stranger = new PeerAuth(c.servers[0]!.secrets.dir, 'mysql-1');
     const before = (await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0;
-    for (const path of ['/cycle', '/lease-renewed', '/freeze', '/wait-applied?gtid=0-1-1&timeoutMs=100', '/switchover?to=mysql-1']) {
+    for (const path of ['/cycle', '/lease-renewed', '/freeze', '/wait-applied?gtid=0-1-1&timeoutMs=100', '/switchover?from=mysql-0&to=mysql-1']) {
       expect(await post(port, path), `unsigned ${path}`).toBe(401);
       const good = stranger.sign('POST', path);
       expect(await post(port, path, good.replace(/.$/, (ch) => (ch === '0' ? '1' : '0'))), `bad signature on ${path}`).toBe(401);
@@ -30,6 +30,34 @@ describe('forged peer calls, then an API partition of the leader', () => {
       expect(await post(port, path, stranger.sign('POST', '/status')), `a signature for another path used on ${path}`).toBe(401);
     }
     expect(((await metric(c.agent(first), 'mysqlha_refused_peer_calls_total')) ?? 0) - before).toBe(20);
+  });
+
+  it('a signed switchover runs once, and only on the leader it names: a captured request replayed anywhere is refused', async () => {
+    const { c } = h;
+    const first = await waitHealthy(c);
+    const [target, other] = c.servers.map((s) => s.name).filter((n) => n !== first) as [string, string];
+    const key = new PeerAuth(c.servers[0]!.secrets.dir, 'mysqlha-cli');
+    const path = `/switchover?from=${first}&to=${target}`;
+    const header = key.sign('POST', path);
+    const misdirected = `/switchover?from=${other}&to=${target}`;
+    expect(await post(c.agent(first).httpPort, misdirected, key.sign('POST', misdirected)), 'meant for another pod').toBe(409);
+    expect(c.kube.leaseHolder()).toBe(first);
+    expect(await post(c.agent(first).httpPort, path, header)).toBe(200);
+    expect(c.kube.leaseHolder()).toBe(target);
+    // The same bytes again, within the window the signature is valid in: at the new leader.
+    expect(await post(c.agent(target).httpPort, path, header), 'replayed at the new leader').toBe(409);
+    expect(c.kube.leaseHolder()).toBe(target);
+    // Back to the first pod with a request of its own once it follows; the first request replayed there now names
+    // the leader, still within its window.
+    await waitHealthy(c, 10_000);
+    const back = `/switchover?from=${target}&to=${first}`;
+    expect(await post(c.agent(target).httpPort, back, key.sign('POST', back))).toBe(200);
+    expect(c.kube.leaseHolder()).toBe(first);
+    // Healthy again, so that only the spent signature can stop a switchover now.
+    await waitHealthy(c, 10_000);
+    expect(await post(c.agent(first).httpPort, path, header), 'replayed at the leader it names').toBe(409);
+    expect(c.kube.leaseHolder()).toBe(first);
+    await waitHealthy(c, 30_000);
   });
 
   it('signed /wait-applied is refused by the leader and runs one at a time elsewhere; the cut-off leader is read-only before anyone takes the Lease', async () => {

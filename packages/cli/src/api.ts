@@ -39,6 +39,10 @@ export class Api {
     }
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new CliError('the kubeconfig names no current cluster: pass --kubeconfig FILE or --context NAME');
+    // With no kubeconfig anywhere, the library falls back to an unauthenticated http://localhost:8080.
+    if (!options.kubeconfig && !process.env.KUBECONFIG && kc.getCurrentContext() === 'loaded-context' && cluster.server === 'http://localhost:8080') {
+      throw new CliError('no kubeconfig: none in KUBECONFIG or ~/.kube/config, and not in a pod; pass --kubeconfig FILE');
+    }
     return new Api(kc, cluster.server.replace(/\/+$/, ''));
   }
 
@@ -61,7 +65,15 @@ export class Api {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      req.on('error', (error) => reject(new CliError(`cannot reach the Kubernetes API at ${this.server}: ${error.message}`)));
+      req.on('error', (error) =>
+        reject(
+          new CliError(
+            error.name === 'TimeoutError' || error.name === 'AbortError'
+              ? `no answer from the Kubernetes API at ${this.server} within ${timeoutMs / 1000} s (${method} ${url.pathname})`
+              : `cannot reach the Kubernetes API at ${this.server}: ${error.message}`,
+          ),
+        ),
+      );
       req.end();
     });
   }
@@ -71,7 +83,11 @@ export class Api {
     const res = await this.request('GET', path);
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw new CliError(`the API refused to ${what}: ${res.status} ${statusMessage(res.text)}`);
-    return JSON.parse(res.text) as T;
+    try {
+      return JSON.parse(res.text) as T;
+    } catch {
+      throw new CliError(`the API answered ${what} with something that is not JSON (is ${this.server} a Kubernetes API server?)`);
+    }
   }
 }
 

@@ -24,6 +24,7 @@ Flags:
                          direct: at the pod IP, from inside the cluster network
       --json             print JSON instead of a table
       --timeout SECONDS  switchover: how long to wait (default 60)
+      --secret NAME      switchover: the credentials Secret, if the ClusterSpec renamed it (default: NAME-credentials)
   -h, --help             this text
 
 Needs: list pods, get leases; get on pods/proxy (status) and create on pods/proxy plus get on the credentials
@@ -38,6 +39,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   to: { type: 'string' },
   timeout: { type: 'string' },
+  secret: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -75,6 +77,7 @@ export async function main(argv: readonly string[], { out, err }: Io = STDIO): P
   if (extra.length > 0) return usage(`${command} takes no argument "${extra[0]}"${command === 'switchover' ? '; name the target with --to POD' : ''}`);
   if (values.to !== undefined && command !== 'switchover') return usage('--to is a flag of switchover');
   if (values.timeout !== undefined && command !== 'switchover') return usage('--timeout is a flag of switchover');
+  if (values.secret !== undefined && command !== 'switchover') return usage('--secret is a flag of switchover');
   const agents = (values.agents ?? 'proxy') as AgentRoute;
   if (agents !== 'proxy' && agents !== 'direct') return usage(`--agents must be proxy or direct, got "${values.agents}"`);
   const timeoutS = Number(values.timeout ?? '60');
@@ -87,7 +90,7 @@ export async function main(argv: readonly string[], { out, err }: Io = STDIO): P
       out(values.json ? `${JSON.stringify(view, null, 2)}\n` : formatView(view));
       return 0;
     }
-    const secret = clusterNames(defaultClusterSpec(target.cluster)).secret;
+    const secret = values.secret ?? clusterNames(defaultClusterSpec(target.cluster)).secret;
     const result = await switchover(api, target, secret, values.to, timeoutS * 1000);
     out(values.json ? `${JSON.stringify(result, null, 2)}\n` : `switched over from ${result.from} to ${result.to}; writes paused ${result.readOnlyMs} ms\n`);
     return 0;

@@ -85,7 +85,8 @@ export async function clusterToken(api: Api, t: Target, secretName: string): Pro
   const secret = await api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/secrets/${encodeURIComponent(secretName)}`, `read the Secret ${secretName}`);
   const value = secret?.data?.['clone-token'];
   if (value === undefined) throw new CliError(`the Secret ${t.namespace}/${secretName} ${secret ? 'has no key clone-token' : 'does not exist'}: a switchover must be signed with the cluster key`);
-  return Buffer.from(value, 'base64').toString('utf8');
+  // As the agents read their file: a trailing newline (a Secret made --from-file) is not part of the key.
+  return Buffer.from(value, 'base64').toString('utf8').replace(/\r?\n$/, '');
 }
 
 interface AgentReply {
@@ -106,7 +107,9 @@ export async function callAgent(api: Api, t: Target, m: Member, method: 'GET' | 
       throw new CliError(`cannot reach the agent of ${m.name} at ${m.ip}:${m.agentPort}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
     });
     status = res.status;
-    text = await res.text();
+    text = await res.text().catch((error: Error) => {
+      throw new CliError(`the agent of ${m.name} stopped answering: ${error.message}`);
+    });
   }
   let body: unknown = text;
   try {

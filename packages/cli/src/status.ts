@@ -28,7 +28,9 @@ export interface ClusterView {
 
 /** The cluster at a glance: pods and the Lease from the API, each agent's own view from the agent. */
 export async function clusterView(api: Api, t: Target): Promise<ClusterView> {
-  const [pods, l] = await Promise.all([members(api, t), lease(api, t)]);
+  // One after the other, so that a user lacking rights is told the same first refusal every time.
+  const pods = await members(api, t);
+  const l = await lease(api, t);
   const statuses = await Promise.all(pods.map((m) => agentStatus(api, t, m).then((s): AgentStatus | Error => s, (error: Error) => error)));
   const views: PodView[] = pods.map((m, i) => {
     const s = statuses[i]!;

@@ -21,14 +21,14 @@ describe('mysqlha against a real kube-apiserver: what is missing, what is refuse
     expect(await mysqlha('status', ...as(), '-n', 'nowhere')).toMatchObject({ code: 1, err: 'mysqlha status: namespace "nowhere" not found (--namespace)\n' });
     await cp.api.expect('POST', '/api/v1/namespaces', { body: { metadata: { name: 'db' } } });
     expect((await mysqlha('status', ...as(), '-n', 'db')).err).toBe('mysqlha status: no mysqlha cluster "mysql" in namespace "db": there is no StatefulSet mysql (--cluster names it)\n');
-    const labels = { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql' };
+    const labels = { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql', 'app.kubernetes.io/part-of': 'mysqlha' };
     const template = { metadata: { labels }, spec: { containers: [{ name: 'agent', image: 'mysqlha/agent:1', ports: [{ name: 'agent', containerPort: 8080 }] }] } };
     await cp.api.expect('POST', '/apis/apps/v1/namespaces/db/statefulsets', { body: { metadata: { name: 'mysql' }, spec: { serviceName: 'mysql', selector: { matchLabels: labels }, template } } });
     expect((await mysqlha('status', ...as(), '-n', 'db')).err).toBe('mysqlha status: the StatefulSet db/mysql has no pods yet\n');
   });
 
   it('shows a pod whose agent the API server cannot proxy to, and why; switchover names the missing Secret', async () => {
-    const labels = { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql', 'mysqlha.io/role': 'leader' };
+    const labels = { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql', 'app.kubernetes.io/part-of': 'mysqlha', 'mysqlha.io/role': 'leader' };
     await cp.api.expect('POST', '/api/v1/namespaces/db/serviceaccounts', { body: { metadata: { name: 'default' } } }).catch(() => undefined);
     await cp.api.expect('POST', '/api/v1/namespaces/db/pods', {
       body: { metadata: { name: 'mysql-0', labels }, spec: { automountServiceAccountToken: false, containers: [{ name: 'agent', image: 'mysqlha/agent:1', ports: [{ name: 'agent', containerPort: 8080 }] }] } },

@@ -21,6 +21,8 @@ export class PeerAuth {
   private readAt = -Infinity;
   /** The token itself, for a caller outside any pod that read it from the Secret (the mysqlha command). */
   private token: string | undefined;
+  /** Signatures already acted on by a call that must run once (`firstUse`), until they are too old to verify. */
+  private readonly used = new Map<string, number>();
 
   constructor(
     private readonly secretsDir: string,
@@ -61,6 +63,17 @@ export class PeerAuth {
   /** The header value for a call this pod makes. */
   sign(method: string, path: string, now = Date.now()): string {
     return `${this.self}:${now}:${this.mac(method, path, this.self, String(now)).toString('hex')}`;
+  }
+
+  /**
+   * True the first time a verified signature is used, false when replayed within the window it stays valid in:
+   * for a call that is neither idempotent nor bounded (a switchover), one signature is one call.
+   */
+  firstUse(header: string, now = Date.now()): boolean {
+    for (const [sig, at] of this.used) if (now - at > 2 * SKEW_MS) this.used.delete(sig);
+    if (this.used.has(header)) return false;
+    this.used.set(header, now);
+    return true;
   }
 
   /** Whether a call carries a valid signature; on failure the reason is for the log, not for the caller. */

@@ -59,12 +59,16 @@ export function startHttp(agent: Agent, port: number, host: string): Promise<Ser
         return;
       }
       case 'POST /switchover': {
-        // A planned switchover asked from outside the pod (`mysqlha switchover`, signed with the cluster key):
-        // only the leader hands over; a follower says who leads instead of forwarding.
-        if (!agent.isLeading()) {
-          const { pod, leaseHolder } = agent.status();
-          return send(res, 409, { switched: false, reason: `${pod} is not the leader (the Lease holder is ${leaseHolder || 'nobody'})` });
+        // A planned switchover asked from outside the pod (`mysqlha switchover`, signed with the cluster key). The
+        // signed path names the leader it was meant for, and a signature works once: a captured request cannot be
+        // replayed at the new leader, nor at this one again. A follower says who leads instead of forwarding.
+        const { pod, leaseHolder } = agent.status();
+        if (url.searchParams.get('from') !== pod) return send(res, 409, { switched: false, reason: `this request was meant for ${url.searchParams.get('from') ?? 'no pod (from= is missing)'}, not ${pod}` });
+        if (!agent.peerAuth.firstUse(String(req.headers[PEER_HEADER]))) {
+          agent.refusedPeerCall(`${route}: a signature already used`);
+          return send(res, 409, { switched: false, reason: 'this signed request was already used' });
         }
+        if (!agent.isLeading()) return send(res, 409, { switched: false, reason: `${pod} is not the leader (the Lease holder is ${leaseHolder || 'nobody'})` });
         agent.switchover(url.searchParams.get('to') ?? undefined).then(
           (r) => send(res, 200, { switched: true, ...r }),
           (err: Error) => send(res, 409, { switched: false, reason: err.message }),
