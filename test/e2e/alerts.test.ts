@@ -87,15 +87,39 @@ describe('the monitoring component’s alerts, by promtool, over written series'
     // promtool's clock starts at the Unix epoch: an expiry 6 days after it is 6 days away.
     await check(
       [
+        series('up', agent('mysql-0'), '1x50'),
         series('mysqlha_tls_reload_failing', agent('mysql-0'), '1x50'),
         series('mysqlha_tls_reload_failing', agent('mysql-1'), '0x50'),
         series('mysqlha_tls_certificate_expiry_timestamp_seconds', agent('mysql-0'), `${6 * 86400}x50`),
         series('mysqlha_tls_certificate_expiry_timestamp_seconds', agent('mysql-1'), `${30 * 86400}x50`),
+        // Without TLS the gauge stays 0: no certificate, nothing expires.
+        series('mysqlha_tls_certificate_expiry_timestamp_seconds', agent('mysql-2'), '0x50'),
       ],
       [
         { atRound: at(5), firing: {} },
         { atRound: at(11), firing: { MysqlhaTlsReloadFailing: [{ labels: agent('mysql-0') }], MysqlhaCertificateExpiresSoon: [{ labels: agent('mysql-0') }] } },
       ],
     );
+  });
+
+  it('MysqlhaTwoLeaders and MysqlhaTwoWritable fire after 30 s of two, not for a one-scrape overlap of a handover', async () => {
+    const exporter = (pod: string) => ({ ...agent(pod), container: 'exporter', endpoint: 'exporter', instance: `10.0.0.${pod.slice(-1)}:9105` });
+    const role = (pod: string, values: string) => series('mysqlha_role', { ...agent(pod), role: 'leader' }, values);
+    const readOnly = (pod: string, values: string) => series('mysql_global_variables_read_only', exporter(pod), values);
+    const cluster = { namespace: 'db', job: 'mysql' };
+    await check(
+      [role('mysql-0', '1 1 0 0 1x10'), role('mysql-1', '0 1 1 1 1x10'), readOnly('mysql-0', '0 0 1 1 0x10'), readOnly('mysql-1', '1 0 0 0 0x10')],
+      [
+        { atRound: 2, firing: {} },
+        { atRound: 12, firing: { MysqlhaTwoLeaders: [{ labels: cluster }], MysqlhaTwoWritable: [{ labels: cluster }] } },
+      ],
+    );
+  });
+
+  it('MysqlhaNoAgentScraped fires when no agent is scraped at all for 5 minutes', async () => {
+    await check([series('up', { job: 'mysql', namespace: 'db', pod: 'mysql-0', container: 'exporter', endpoint: 'exporter', instance: 'x' }, '1x30')], [
+      { atRound: at(4), firing: {} },
+      { atRound: at(6), firing: { MysqlhaNoAgentScraped: [{ labels: { job: 'mysql', container: 'agent' } }] } },
+    ]);
   });
 });

@@ -92,6 +92,8 @@ export interface LocalAccount {
   readonly user: string;
   readonly host: string;
   readonly passwordKey: SecretKey;
+  /** Kept only while its password key is in the Secret (an optional component's account). */
+  readonly optional?: true;
   /** Its privileges, as statements with `{account}` in place of the account. */
   readonly grants: readonly string[];
 }
@@ -111,7 +113,7 @@ export const LOCAL_ACCOUNTS: readonly LocalAccount[] = [
     ],
   },
   { ...CLONE_ACCOUNT, passwordKey: 'clone-password', grants: [`GRANT ${CLONE_GLOBAL_PRIVILEGES.join(', ')} ON *.* TO {account}`] },
-  { ...EXPORTER_ACCOUNT, passwordKey: 'exporter-password', grants: EXPORTER_GRANTS },
+  { ...EXPORTER_ACCOUNT, passwordKey: 'exporter-password', optional: true, grants: EXPORTER_GRANTS },
 ];
 
 export function accountName(a: { user: string; host: string }): string {
@@ -133,11 +135,12 @@ export interface AccountPasswords {
   replication: string;
   agent: string;
   clone: string;
-  exporter: string;
+  /** Absent when the Secret has no exporter-password: the account is then not created. */
+  exporter?: string;
 }
 
 export function accountsSql(p: AccountPasswords): string {
-  const passwords: Partial<Record<SecretKey, string>> = { 'root-password': p.root, 'agent-password': p.agent, 'clone-password': p.clone, 'exporter-password': p.exporter };
+  const passwords: Partial<Record<SecretKey, string>> = { 'root-password': p.root, 'agent-password': p.agent, 'clone-password': p.clone, ...(p.exporter !== undefined ? { 'exporter-password': p.exporter } : {}) };
   return [
     // Bootstrap starts with grant tables unloaded; account statements need them.
     'FLUSH PRIVILEGES',
@@ -153,7 +156,7 @@ export function accountsSql(p: AccountPasswords): string {
     `GRANT ${REPLICATION_GLOBAL_PRIVILEGES.join(', ')} ON *.* TO ${accountName(REPLICATION_ACCOUNT)}`,
     // The dead-man switch's table exists from the start, so the agent's grant can name it.
     ...DEADMAN_TABLE_SQL,
-    ...LOCAL_ACCOUNTS.flatMap((a) => localAccountStatements(a, passwords[a.passwordKey]!)),
+    ...LOCAL_ACCOUNTS.flatMap((a) => (passwords[a.passwordKey] === undefined ? [] : localAccountStatements(a, passwords[a.passwordKey]!))),
     '',
   ].join(';\n');
 }

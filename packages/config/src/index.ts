@@ -5,7 +5,7 @@ export { ClusterSpecError, loadClusterSpec, parseClusterSpec, type SpecIssue } f
 export { parseQuantity } from './spec/checks.js';
 export { PER_POD_SERVER_SETTINGS, serverConfig } from './server-config.js';
 export { agentSettings, type AgentSettings } from './agent-settings.js';
-export { clusterNames, commonLabels, ELECTION_POSITION_ANNOTATION, MARIADB_SERIES, podSelector, selectorLabels, ROLE_LABEL, TLS_IP_ADDRESSES, tlsDnsNames, type ClusterNames, type Role } from './names.js';
-export { POD_PATHS, SECRET_KEYS, TLS_FILES, type SecretKey } from './paths.js';
+export { clusterNames, commonLabels, ELECTION_POSITION_ANNOTATION, MARIADB_SERIES, podSelector, selectorLabels, stableLabels, ROLE_LABEL, TLS_IP_ADDRESSES, tlsDnsNames, type ClusterNames, type Role } from './names.js';
+export { OPTIONAL_SECRET_KEYS, POD_PATHS, SECRET_KEYS, TLS_FILES, type SecretKey } from './paths.js';
 export * from './accounts.js';
 export * from './users.js';

@@ -39,21 +39,25 @@ export const MARIADB_SERIES = '10.11';
  * cluster is one instance of it, and mysqlha is what it is part of and what manages it.
  */
 export function commonLabels(spec: ClusterSpec): Record<string, string> {
-  return {
-    ...selectorLabels(spec),
-    'app.kubernetes.io/component': 'database',
-    'app.kubernetes.io/part-of': 'mysqlha',
-    'app.kubernetes.io/version': MARIADB_SERIES,
-    'app.kubernetes.io/managed-by': 'mysqlha',
-  };
+  return { ...stableLabels(spec), 'app.kubernetes.io/version': MARIADB_SERIES };
+}
+
+/**
+ * commonLabels without the version: for what the API server never lets change, such as a StatefulSet's
+ * volumeClaimTemplates, so that a new MariaDB series does not make every sync fail.
+ */
+export function stableLabels(spec: ClusterSpec): Record<string, string> {
+  return { ...selectorLabels(spec), 'app.kubernetes.io/component': 'database', 'app.kubernetes.io/managed-by': 'mysqlha' };
 }
 
 /**
  * Labels that select the cluster's pods: the StatefulSet's selector, which can never change in a running cluster,
- * so it holds only what never changes. The agent adds ROLE_LABEL at run time.
+ * so it holds only what never changes. part-of keeps another MariaDB release of the same name (a Helm chart's
+ * `mysql`) out of this cluster's Services, NetworkPolicy and PodDisruptionBudget. The agent adds ROLE_LABEL at run
+ * time.
  */
 export function selectorLabels(spec: Pick<ClusterSpec, 'name'>): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': spec.name };
+  return { 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': spec.name, 'app.kubernetes.io/part-of': 'mysqlha' };
 }
 
 /** `selectorLabels` as a label selector string, for a list call. */

@@ -18,8 +18,10 @@ export const POD_PATHS = {
 } as const;
 
 /** Keys of the credentials Secret, one file each under POD_PATHS.secretsDir. */
-export const SECRET_KEYS = ['root-password', 'replication-password', 'agent-password', 'clone-password', 'exporter-password', 'clone-token'] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
+export const SECRET_KEYS = ['root-password', 'replication-password', 'agent-password', 'clone-password', 'clone-token'] as const;
+/** Keys only an optional component needs (the monitoring component's exporter): a Secret without them is fine. */
+export const OPTIONAL_SECRET_KEYS = ['exporter-password'] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number] | (typeof OPTIONAL_SECRET_KEYS)[number];
 
 /** Files of the TLS Secret (a `kubernetes.io/tls` Secret, as cert-manager writes it), under POD_PATHS.tlsDir. */
 export const TLS_FILES = { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' } as const;

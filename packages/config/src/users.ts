@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { FENCE_SPARED_USERS, LOCAL_ACCOUNTS, REPLICATION_ACCOUNT } from './accounts.js';
-import { SECRET_KEYS, type SecretKey } from './paths.js';
+import { OPTIONAL_SECRET_KEYS, SECRET_KEYS, type SecretKey } from './paths.js';
 import { parse as parseYaml } from 'yaml';
 
 /** How an application user may use its database. */
@@ -76,9 +76,9 @@ export function readUsersFile(file: string): ManagedAccount[] {
       throw new UsersFileError(file, `${at}.database`, 'a database name of letters, digits and _, not a system schema', database);
     }
     const passwordKey = r.passwordKey ?? `user-${r.name}-password`;
-    if (typeof passwordKey !== 'string' || !KEY.test(passwordKey) || passwordKey === '.' || passwordKey === '..' || (SECRET_KEYS as readonly string[]).includes(passwordKey)) {
+    if (typeof passwordKey !== 'string' || !KEY.test(passwordKey) || passwordKey === '.' || passwordKey === '..' || ([...SECRET_KEYS, ...OPTIONAL_SECRET_KEYS] as readonly string[]).includes(passwordKey)) {
       // Not echoed: a password pasted here by mistake must not reach a log or an Event.
-      throw new UsersFileError(file, `${at}.passwordKey`, `a key of the credentials Secret of its own (not ${SECRET_KEYS.join(', ')})`, '(not shown)');
+      throw new UsersFileError(file, `${at}.passwordKey`, `a key of the credentials Secret of its own (not ${[...SECRET_KEYS, ...OPTIONAL_SECRET_KEYS].join(', ')})`, '(not shown)');
     }
     const access = r.access ?? 'readwrite';
     if (access !== 'readwrite' && access !== 'readonly') throw new UsersFileError(file, `${at}.access`, '"readwrite" or "readonly"', access);

@@ -63,10 +63,10 @@ export async function smokeImages(options: SmokeOptions): Promise<void> {
       const backup = mariadbVersion(await podRun('agent mariabackup', agentImage, ['sh', '-c', 'mariabackup --version 2>&1'], {}));
       const server = mariadbVersion(await podRun('mysql version', mysqlImage, ['mariadbd', '--version'], {}));
       if (backup !== server) throw new Error(`mariabackup ${backup} in the agent image, mariadbd ${server} in the mysql image: they must match`);
-      // The monitoring component's exporter container runs the mysql image's wrapper: it must refuse to start
-      // without its password file, and find mysqld_exporter.
-      const exporter = await podRun('mysql exporter', mysqlImage, ['sh', '-c', 'prometheus-mysqld-exporter --version 2>&1; mysqlha-exporter 2>&1; echo "exit $?"'], {});
-      if (!/mysqld_exporter, version/.test(exporter) || !/cannot read the exporter password at .*\nexit 1/.test(exporter)) throw new Error(`the mysql image's exporter is not as the monitoring component expects:\n${exporter}`);
+      // The monitoring component's exporter container runs the mysql image's wrapper: without its password file it
+      // waits (it never exits, so the pod stays ready), and it finds mysqld_exporter.
+      const exporter = await podRun('mysql exporter', mysqlImage, ['sh', '-c', 'prometheus-mysqld-exporter --version 2>&1; timeout 3 mysqlha-exporter 2>&1; echo "exit $?"'], {});
+      if (!/mysqld_exporter, version/.test(exporter) || !/waiting for the exporter password at .*\nexit 124/.test(exporter)) throw new Error(`the mysql image's exporter is not as the monitoring component expects:\n${exporter}`);
       runner.log(`  node ${node}, MariaDB ${server} in both images, ${/mysqld_exporter, version \S+/.exec(exporter)![0]} in the mysql image`);
     });
 

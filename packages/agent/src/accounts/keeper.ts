@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { changeReplicationLogin, type ReplicationLogin, type ReplicationState } from '../db/ops.js';
 import type { Session } from '../db/mysql.js';
 import { sourceServesVerifiedTls } from '../db/source-tls.js';
-import { readSecret } from '../settings/secrets.js';
+import { readSecret, secretPresent } from '../settings/secrets.js';
 import { LOCAL_ACCOUNTS, localAccountStatements, nativePasswordHash, readUsersFile, REPLICATION_ACCOUNT, SYSTEM_ACCOUNTS, type ManagedAccount } from '@mysqlha/config';
 import { reconcileAccount, stored } from './reconcile.js';
 
@@ -111,14 +111,17 @@ export class AccountKeeper {
    * Each pod does it for itself, so a pod whose Secret changes first never locks its own agent out.
    */
   async ensureLocal(): Promise<void> {
-    const passwords = LOCAL_ACCOUNTS.map((a) => readSecret(this.o.secretsDir, a.passwordKey));
-    const key = passwords.join('\n');
+    // An optional account (the exporter's) is kept only while its key is in the Secret; a required key that is
+    // missing stops this, as it did before optional accounts existed.
+    const kept = LOCAL_ACCOUNTS.filter((a) => !a.optional || secretPresent(this.o.secretsDir, a.passwordKey));
+    const passwords = kept.map((a) => readSecret(this.o.secretsDir, a.passwordKey));
+    const key = kept.map((a, i) => `${a.user}\n${passwords[i]}`).join('\n');
     if (key === this.localKey) return;
     await this.o.admin.query('SET SESSION sql_log_bin = 0');
-    for (const [i, a] of LOCAL_ACCOUNTS.entries()) {
+    for (const [i, a] of kept.entries()) {
       for (const sql of localAccountStatements(a, passwords[i]!)) await this.o.admin.query(sql);
     }
-    if (this.localKey !== null) this.o.log.info(`local accounts given the Secret's passwords: ${LOCAL_ACCOUNTS.map((a) => a.user).join(', ')}`);
+    if (this.localKey !== null) this.o.log.info(`local accounts given the Secret's passwords: ${kept.map((a) => a.user).join(', ')}`);
     this.localKey = key;
   }
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { accountsSql, INSTALL_DB_ARGS, POD_PATHS } from '@mysqlha/config';
 import { readRecloneMarker, recloneMarkerPath } from '../clone/index.js';
 import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
-import { readSecret } from '../settings/secrets.js';
+import { readSecret, secretPresent } from '../settings/secrets.js';
 import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentSettings } from '../settings/settings.js';
 
 export const INIT_HELP = `agent init [--template FILE] [--config FILE] [--<setting> VALUE ...]
@@ -64,7 +64,7 @@ export async function bootstrapDatadir(s: AgentSettings, configFile: string): Pr
     replication: readSecret(s.secretsDir, 'replication-password'),
     agent: readSecret(s.secretsDir, 'agent-password'),
     clone: readSecret(s.secretsDir, 'clone-password'),
-    exporter: readSecret(s.secretsDir, 'exporter-password'),
+    ...(secretPresent(s.secretsDir, 'exporter-password') ? { exporter: readSecret(s.secretsDir, 'exporter-password') } : {}),
   };
   writeFileSync(sqlFile, accountsSql(passwords), { mode: 0o600 });
   try {

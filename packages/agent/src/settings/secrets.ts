@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { SecretKey } from '@mysqlha/config';
@@ -20,4 +20,9 @@ export function readSecret(secretsDir: string, key: SecretKey | (string & {})): 
   value = value.replace(/\r?\n$/, '');
   if (value === '') throw new Error(`secret ${key}: ${path} is empty`);
   return value;
+}
+
+/** Whether the secrets directory holds `key` at all: an optional key (OPTIONAL_SECRET_KEYS) may be absent. */
+export function secretPresent(secretsDir: string, key: SecretKey): boolean {
+  return existsSync(join(secretsDir, key));
 }
