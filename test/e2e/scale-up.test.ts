@@ -1,3 +1,4 @@
+import { ROLE_LABEL } from '@mysqlha/config';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -96,7 +97,7 @@ describe('kubectl scale from 3 to 4 pods under write load (agents against the fa
     expect(copied, cloned.stdout).not.toBeNull();
     const [, bytes, donor, seconds] = copied!;
     expect(donor, 'the donor is a follower, so the leader serves the application undisturbed').not.toBe(leader);
-    expect(c.kube.pod(donor!).metadata.labels.role).toBe('follower');
+    expect(c.kube.pod(donor!).metadata.labels[ROLE_LABEL]).toBe('follower');
     expect(c.kube.leader()).toBe(leader);
     const writtenDuringCopy = c.load.acked.filter((a) => a.at >= cloneStartedAt && a.at <= cloneEndedAt).length;
     expect(writtenDuringCopy, 'writes acknowledged while the clone ran').toBeGreaterThan(0);
@@ -113,7 +114,7 @@ describe('kubectl scale from 3 to 4 pods under write load (agents against the fa
     });
     expect(newAgent.logTail(100)).toMatch(new RegExp(`replicating from the position the clone from ${donor} recorded`));
     await waitHealthy(c, 30_000);
-    expect(c.kube.pod(NEW_POD).metadata.labels.role).toBe('follower');
+    expect(c.kube.pod(NEW_POD).metadata.labels[ROLE_LABEL]).toBe('follower');
     const later = await c.load.waitForAckAfter(now(), { timeoutMs: 10_000 });
     await waitFor(`${NEW_POD} applied a write acknowledged after it joined`, async () => (await missingAckedIds(newServer, [later.id])).length === 0, {
       timeoutMs: 30_000,

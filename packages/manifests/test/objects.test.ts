@@ -56,7 +56,9 @@ describe('synth', () => {
   it('selects the pods of the StatefulSet from every Service, the role Services by the agent-set label', () => {
     const set = one('StatefulSet');
     const podLabels = set.spec!.template.metadata!.labels!;
-    expect(set.spec!.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql' });
+    expect(set.spec!.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'mariadb', 'app.kubernetes.io/instance': 'mysql', 'app.kubernetes.io/part-of': 'mysqlha' });
+    // The API server refuses any change to volumeClaimTemplates: nothing there may change with a release.
+    expect(set.spec!.volumeClaimTemplates![0]!.metadata!.labels).not.toHaveProperty(['app.kubernetes.io/version']);
     for (const [key, value] of Object.entries(set.spec!.selector.matchLabels!)) expect(podLabels[key]).toBe(value);
     const services = objects.filter((object) => object.kind === 'Service');
     expect(services).toHaveLength(3);

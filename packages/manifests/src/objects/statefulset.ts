@@ -1,4 +1,4 @@
-import { clusterNames, commonLabels, selectorLabels, TLS_FILES, type ClusterSpec } from '@mysqlha/config';
+import { clusterNames, commonLabels, selectorLabels, stableLabels, TLS_FILES, type ClusterSpec } from '@mysqlha/config';
 import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import { containers, initContainers, RUN_AS, VOLUMES } from './containers.js';
@@ -75,7 +75,7 @@ export function statefulSet(spec: ClusterSpec): IStatefulSet & { metadata: { nam
       },
       volumeClaimTemplates: [
         {
-          metadata: { name: VOLUMES.data, labels: commonLabels(spec) },
+          metadata: { name: VOLUMES.data, labels: stableLabels(spec) },
           spec: {
             accessModes: ['ReadWriteOnce'],
             ...(spec.storage.className ? { storageClassName: spec.storage.className } : {}),
