@@ -26,10 +26,10 @@ interface Run {
   readonly server: GateServer | undefined;
   readonly locations: readonly string[];
   /** syncSources of each repository root met, read once. */
-  readonly sources: Map<string, Promise<string[]>>;
+  readonly sources: Map<string, Promise<string[] | undefined>>;
 }
 
-function sourcesOf(run: Run, repoRoot: string | undefined): Promise<string[]> | undefined {
+function sourcesOf(run: Run, repoRoot: string | undefined): Promise<string[] | undefined> | undefined {
   if (repoRoot === undefined) return undefined;
   let sources = run.sources.get(repoRoot);
   if (!sources) run.sources.set(repoRoot, (sources = syncSources(repoRoot)));

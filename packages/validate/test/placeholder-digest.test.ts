@@ -50,6 +50,14 @@ describe('image-digest: the all-zero placeholder digest in an overlay a GitOps e
     expect(stagingErrors![0]!.message).toMatch(/npm run images:pin -- --overlay staging/);
   });
 
+  it('is refused while a GitOps folder does not render, since what it syncs from is unknown', async () => {
+    await cp(join(REPO, 'gitops'), join(dir, 'gitops'), { recursive: true, force: true });
+    expect((await prod()).ok).toBe(true);
+    await writeFile(join(dir, FLUX_SOURCE), 'resources: [missing.yaml]\n');
+    const report = await prod();
+    expect(report.targets[0]!.errors.some((e) => e.rule === 'image-digest' && /placeholder/.test(e.message))).toBe(true);
+  });
+
   it('is refused when the repository has no GitOps objects to say it is a template', async () => {
     await rm(join(dir, 'gitops'), { recursive: true });
     const report = await prod();
@@ -60,6 +68,17 @@ describe('image-digest: the all-zero placeholder digest in an overlay a GitOps e
 describe('isExampleRepository', () => {
   it('knows the hosts reserved for examples, in https and scp-like URLs, and nothing else', () => {
     for (const url of ['https://git.example.com/a.git', 'ssh://git@example.org/a.git', 'git@github.example:a/b.git', 'https://example.net/x']) expect(isExampleRepository(url), url).toBe(true);
-    for (const url of ['https://github.com/a/b.git', 'https://example.com.evil.io/a.git', 'git@gitlab.com:a/b.git', 'https://notexample.com/a']) expect(isExampleRepository(url), url).toBe(false);
+    for (const url of [
+      'https://github.com/a/b.git',
+      'https://example.com.evil.io/a.git',
+      'git@gitlab.com:a/b.git',
+      'https://notexample.com/a',
+      // An authority that hides the real host behind an example name.
+      'https://evil.io?@git.example.com/x',
+      'https://evil.io#@git.example.com/x',
+      'https://evil.io\\@example.com/x',
+      'git@evil.io:x@example.com:a.git',
+    ])
+      expect(isExampleRepository(url), url).toBe(false);
   });
 });

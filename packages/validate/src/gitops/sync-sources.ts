@@ -22,18 +22,31 @@ export function repositoriesOf(object: KubeObject): string[] {
  * No GitOps engine can sync from one, so a repository whose GitOps objects still point there is a template.
  */
 export function isExampleRepository(url: string): boolean {
-  const host = /^[a-z+]+:\/\/(?:[^@/]*@)?([^/:]+)/i.exec(url)?.[1] ?? /^[^@]+@([^:]+):/.exec(url)?.[1];
-  if (host === undefined) return false;
-  return /(^|\.)example\.(com|net|org)$/i.test(host) || /(^|\.)example$/i.test(host);
+  return /(^|\.)example(\.(com|net|org))?$/i.test(repositoryHost(url) ?? '');
 }
 
-/** Every repository URL the GitOps objects under `root`'s gitops/ sync from, rendered as the engines would read them. */
-export async function syncSources(root: string): Promise<string[]> {
+/** The host a Git URL names, read as Git and the WHATWG URL parser read it; undefined when it is not plain. */
+function repositoryHost(url: string): string | undefined {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    try {
+      return new URL(url).hostname || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  // scp-like `user@host:path`: a user and a host made of nothing that could hide another authority.
+  return /^[\w.-]+@([\w.-]+):/.exec(url)?.[1];
+}
+
+/**
+ * Every repository URL the GitOps objects under `root`'s gitops/ sync from, rendered as the engines would read them;
+ * undefined when a GitOps folder does not render, so that what it would sync from stays unknown.
+ */
+export async function syncSources(root: string): Promise<string[] | undefined> {
   const urls = new Set<string>();
   for (const target of defaultTargets(root).filter((t) => relative(root, t.path).startsWith('gitops'))) {
-    // A GitOps folder that does not render is reported by its own target; it names no repository here.
     const rendered = target.type === 'kustomization' ? await renderKustomization(target.path) : { ok: true as const, yaml: await readFile(target.path, 'utf8') };
-    if (!rendered.ok) continue;
+    if (!rendered.ok) return undefined;
     for (const object of parseObjects(rendered.yaml).objects) for (const url of repositoriesOf(object)) urls.add(url);
   }
   return [...urls];
