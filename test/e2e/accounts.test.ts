@@ -41,7 +41,7 @@ describe('the accounts a bootstrapped server holds', () => {
       "SELECT CONCAT(User, '@', Host) AS account, JSON_VALUE(Priv, '$.plugin') AS plugin FROM mysql.global_priv ORDER BY account",
     );
     const accounts = rows.map((r) => r.account).filter((a) => a !== `${CHECKER_USER}@127.0.0.1`);
-    expect(accounts).toEqual(['mariadb.sys@localhost', 'mysqlha_admin@127.0.0.1', 'mysqlha_agent@127.0.0.1', 'mysqlha_clone@127.0.0.1', 'repl@%', 'root@127.0.0.1', 'root@localhost']);
+    expect(accounts).toEqual(['mariadb.sys@localhost', 'mysqlha_admin@127.0.0.1', 'mysqlha_agent@127.0.0.1', 'mysqlha_clone@127.0.0.1', 'mysqlha_exporter@localhost', 'repl@%', 'root@127.0.0.1', 'root@localhost']);
     for (const r of rows.filter((r) => r.account !== 'mariadb.sys@localhost')) {
       expect(r.plugin, r.account).toBe('mysql_native_password');
     }
@@ -49,7 +49,7 @@ describe('the accounts a bootstrapped server holds', () => {
 
   it('hold exactly the global privileges docs/runtime.md lists for them', async () => {
     const documented = documentedAccounts();
-    for (const account of ['root@localhost', 'root@127.0.0.1', 'repl@%', 'mysqlha_agent@127.0.0.1', 'mysqlha_clone@127.0.0.1']) {
+    for (const account of ['root@localhost', 'root@127.0.0.1', 'repl@%', 'mysqlha_agent@127.0.0.1', 'mysqlha_clone@127.0.0.1', 'mysqlha_exporter@localhost']) {
       const written = documented.get(account);
       expect(written, `docs/runtime.md lists ${account}`).toBeDefined();
       const want = written![0] === 'ALL PRIVILEGES' ? ['ALL PRIVILEGES'] : [...written!].sort();

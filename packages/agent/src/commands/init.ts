@@ -16,10 +16,10 @@ Prepares this pod's server before mysqld starts:
     buffer pool, connection limits), then server_id (pod ordinal + 1) and report_host;
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
-      clone         the datadir is empty and a peer has data: left empty for \`agent clone\`;
+      clone         the datadir is empty and a peer's server is running: left empty for \`agent clone\`;
       re-clone      the re-clone marker (RECLONE beside the datadir) exists: \`agent run\` is replacing a
                     diverged datadir, nothing is touched here;
-      bootstrap     the datadir is empty and no peer has data: mariadb-install-db, then the root and repl
+      bootstrap     the datadir is empty and no peer's server runs (a new cluster): mariadb-install-db, then the root and repl
                     accounts from the secret files, created in bootstrap mode so they write no binlog events.`;
 
 /** The optional ConfigMap key an overlay adds to tune the server for its environment. */
@@ -125,6 +125,8 @@ async function peersHoldingData(s: AgentSettings): Promise<string[]> {
   } catch (err) {
     throw new Error(`cannot list the cluster's pods to look for a peer with data: ${(err as Error).message}`);
   }
-  const found = await Promise.all(names.map(async (n) => ((await fetchStatus(peerAddress(s, n), 1000))?.mysql.binlogPos ? n : null)));
+  // A peer whose server runs has a datadir to clone, whatever its agent last saw of its binlog: a position read
+  // one loop before the cluster's first writes is empty, and judging by it let a new pod bootstrap beside them.
+  const found = await Promise.all(names.map(async (n) => ((await fetchStatus(peerAddress(s, n), 1000))?.mysql.up ? n : null)));
   return found.filter((n): n is string => n !== null);
 }

@@ -20,7 +20,7 @@ import {
 } from '../db/ops.js';
 import { armDeadman, DEADMAN_PERIOD_MS, installDeadman } from '../db/deadman.js';
 import { RelayLogKeeper } from '../db/relay-log.js';
-import { Kube, LeaseConflict, positionBody } from '../kube/client.js';
+import { Kube, LeaseConflict, positionBody, statusCode } from '../kube/client.js';
 import { readSecret, type SecretKey } from '../settings/secrets.js';
 import { podOrdinal, type AgentSettings } from '../settings/settings.js';
 import { decide, election, type Action, type Decision, type LocalView, type Observation, type PeerView } from './decide.js';
@@ -819,7 +819,8 @@ export class Agent {
     await Promise.all(
       o.peers.map((p) =>
         this.kube.labelRole(p.name, 'follower').catch((err: unknown) => {
-          if ((err as { code?: number }).code !== 404) throw err;
+          // A member whose pod does not exist yet (Pending in the StatefulSet, never created) has nothing to relabel.
+          if (statusCode(err) !== 404) throw err;
         }),
       ),
     );

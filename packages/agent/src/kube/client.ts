@@ -120,7 +120,8 @@ function parseMembers(raw: string | undefined): string[] | null {
   return raw === undefined ? null : raw.split(',').map((m) => m.trim()).filter((m) => m !== '');
 }
 
-function statusCode(err: unknown): number | undefined {
+/** The HTTP status the API server refused a call with; undefined for a failure to reach it. */
+export function statusCode(err: unknown): number | undefined {
   return err instanceof ApiError ? err.status : undefined;
 }
 
