@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { accountsSql, INSTALL_DB_ARGS, POD_PATHS } from '@mysqlha/config';
 import { readRecloneMarker, recloneMarkerPath } from '../clone/index.js';
 import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
+import type { AgentStatus } from '../ha/status.js';
 import { readSecret, secretPresent } from '../settings/secrets.js';
 import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentSettings } from '../settings/settings.js';
 
@@ -116,6 +117,11 @@ export async function init(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Whether a peer's /status shows data a new pod should clone rather than bootstrap beside. */
+export function hasData(status: AgentStatus | null): boolean {
+  return status !== null && status.mysql.up && (status.role !== 'none' || status.mysql.binlogPos !== '' || status.mysql.receivedPos !== '');
+}
+
 async function peersHoldingData(s: AgentSettings): Promise<string[]> {
   // Peers that do not answer hold no data we could clone (a cluster that is only starting). Not being able
   // to list the peers at all is an error: bootstrapping next to a cluster that has data would be wrong.
@@ -125,8 +131,10 @@ async function peersHoldingData(s: AgentSettings): Promise<string[]> {
   } catch (err) {
     throw new Error(`cannot list the cluster's pods to look for a peer with data: ${(err as Error).message}`);
   }
-  // A peer whose server runs has a datadir to clone, whatever its agent last saw of its binlog: a position read
-  // one loop before the cluster's first writes is empty, and judging by it let a new pod bootstrap beside them.
-  const found = await Promise.all(names.map(async (n) => ((await fetchStatus(peerAddress(s, n), 1000))?.mysql.up ? n : null)));
+  // A peer has data to clone once its server runs and it leads, follows or holds a transaction. Not by its binlog
+  // position alone: that is empty for up to a loop after a new cluster's first writes, and a pod added then
+  // bootstrapped beside them. Not by a running server alone: every pod of a new cluster bootstraps, and one that
+  // came up first, with no role yet and nothing in it, is no donor (agent clone would find none, forever).
+  const found = await Promise.all(names.map(async (n) => (hasData(await fetchStatus(peerAddress(s, n), 1000)) ? n : null)));
   return found.filter((n): n is string => n !== null);
 }

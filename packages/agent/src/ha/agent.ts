@@ -258,7 +258,6 @@ export class Agent {
     this.applyDb.close();
     this.adminDb.close();
     this.accounts.close();
-    this.kube.close();
   }
 
   /**

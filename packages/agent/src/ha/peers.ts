@@ -81,9 +81,5 @@ export async function listPeers(s: AgentSettings): Promise<string[]> {
     kubeTokenFile: s.kubeTokenFile,
     podName: s.podName,
   });
-  try {
-    return (await kube.listPods(s.cluster)).filter((p) => p !== s.podName);
-  } finally {
-    kube.close();
-  }
+  return (await kube.listPods(s.cluster)).filter((p) => p !== s.podName);
 }

@@ -4,8 +4,8 @@ import https from 'node:https';
 
 /** Where a pod's service account lives (token, CA of the API server, namespace). */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-/** The kubelet rotates projected tokens; re-read the file this often, as client libraries do. */
-const TOKEN_REREAD_MS = 60_000;
+/** The kubelet rotates projected tokens (and the CA bundle); re-read the files this often, as client libraries do. */
+const REREAD_MS = 60_000;
 
 /** A call the API server answered with an error status; `message` says the call and the server's words. */
 export class ApiError extends Error {
@@ -35,54 +35,54 @@ export function inClusterEndpoint(env: NodeJS.ProcessEnv = process.env): ApiEndp
 }
 
 /**
- * The few REST calls the agent makes, as JSON over one kept-alive connection pool. Not @kubernetes/client-node:
- * importing it loads a model class for every Kubernetes kind (about 90 MiB of the agent's memory) for seven
- * calls whose bodies the agent writes itself.
+ * The few REST calls the agent makes, as JSON. Not @kubernetes/client-node: importing it loads a model class for
+ * every Kubernetes kind (about 90 MiB of the agent's memory) for seven calls whose bodies the agent writes itself.
+ * A connection per call, as that library made them: a kept-alive socket to an API server that stopped answering
+ * (or that closed it idle) would cost a leader's renew a whole timeout, and a demotion.
  */
 export class ApiClient {
-  private readonly agent: http.Agent;
   private readonly base: URL;
   private token = '';
-  private tokenReadAt = -Infinity;
+  private ca: Buffer | undefined;
+  private readAt = -Infinity;
 
   constructor(
     private readonly endpoint: ApiEndpoint,
     private readonly timeoutMs: number,
   ) {
     this.base = new URL(endpoint.url);
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, ...(endpoint.caFile ? { ca: readFileSync(endpoint.caFile) } : { rejectUnauthorized: false }) })
-        : new http.Agent({ keepAlive: true });
   }
 
-  private bearer(): string {
-    if (!this.endpoint.tokenFile) return '';
-    if (Date.now() - this.tokenReadAt > TOKEN_REREAD_MS) {
-      this.token = readFileSync(this.endpoint.tokenFile, 'utf8').trim();
-      this.tokenReadAt = Date.now();
+  /** The token and the CA, read again as the kubelet rotates them (projected token, the cluster's CA bundle). */
+  private credentials(): { token: string; ca: Buffer | undefined } {
+    if (Date.now() - this.readAt > REREAD_MS) {
+      if (this.endpoint.tokenFile) this.token = readFileSync(this.endpoint.tokenFile, 'utf8').trim();
+      if (this.endpoint.caFile) this.ca = readFileSync(this.endpoint.caFile);
+      this.readAt = Date.now();
     }
-    return this.token;
+    return { token: this.token, ca: this.ca };
   }
 
   /** One call; resolves to the decoded body of a 2xx answer, rejects with ApiError for any other status. */
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const url = new URL(path, this.base);
+    // Kept under the server URL's own path (an API server behind a proxy prefix).
+    const url = new URL(this.base.pathname.replace(/\/+$/, '') + path, this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const token = this.bearer();
+    const { token, ca } = this.credentials();
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) };
     if (payload !== undefined) Object.assign(headers, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(payload) });
-    const transport = url.protocol === 'https:' ? https : http;
+    const https_ = url.protocol === 'https:';
+    const tls: https.RequestOptions = https_ ? (ca ? { ca } : { rejectUnauthorized: false }) : {};
     const what = `${method} ${url.pathname}`;
     return new Promise<T>((resolve, reject) => {
-      const req = transport.request(url, { method, headers, agent: this.agent, signal: AbortSignal.timeout(this.timeoutMs) }, (res) => {
+      const req = (https_ ? https : http).request(url, { method, headers, agent: false, ...tls, signal: AbortSignal.timeout(this.timeoutMs) }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status === 401) this.tokenReadAt = -Infinity;
+          if (status === 401) this.readAt = -Infinity;
           if (status >= 200 && status < 300) {
             try {
               resolve((text ? JSON.parse(text) : {}) as T);
@@ -104,10 +104,6 @@ export class ApiClient {
       req.on('error', (error) => reject(error.name === 'TimeoutError' || error.name === 'AbortError' ? new Error(`${what}: no answer within ${this.timeoutMs} ms`) : new Error(`${what}: ${error.message}`)));
       req.end(payload);
     });
-  }
-
-  close(): void {
-    this.agent.destroy();
   }
 }
 

@@ -264,9 +264,4 @@ export class Kube {
     });
   }
 
-  /** Lets the process exit: the pool keeps connections to the API server open otherwise. */
-  close(): void {
-    this.api.close();
-  }
-
 }
