@@ -23,7 +23,7 @@ describe('a leader cut off from its followers but not from the API', () => {
     const stepDown = c.kube.timeline.leases.find((l) => l.time > cutAt && l.by === first && !l.holder);
     expect(stepDown, 'the ex-leader released the Lease itself rather than renewing it for good').toBeDefined();
     // Still cut off: it cannot follow the new leader, and says so.
-    await waitFor(`${first} waiting for ${next}`, async () => /position is unknown|waiting/.test((await c.status(first)).decision), { timeoutMs: 10_000 });
+    await waitFor(`${first} waiting for ${next}`, async () => /position is unknown|waiting|refusing to replicate/.test((await c.status(first)).decision), { timeoutMs: 10_000 });
 
     await c.network!.heal();
     // Its commits that were waiting when it stepped down completed on it alone (never acknowledged): it holds

@@ -261,6 +261,20 @@ describe('decide: followers', () => {
     expect(d.reason).toMatch(/refusing to replicate from mysql-0: 0-2-11 here and 0-1-11 on the leader are different transactions/);
   });
 
+  it('refuses an ex-leader tail the new leader never had, even once the new leader’s own writes passed its sequence', () => {
+    // mysql-1 took the Lease at 0-1-2; this server (the ex-leader, server 1) kept committing alone to 0-1-12,
+    // unacknowledged; mysql-1 has written up to 0-2-15 since.
+    const taken = { ...held, holder: 'mysql-1', lastHolder: 'mysql-1', inherited: '0-1-2' };
+    const leader = peer('mysql-1', { receivedPos: '0-2-15', mysqlAddress: '127.0.0.1:14001' });
+    const ex = { self: 'mysql-0', ordinal: 0 };
+    const d = decide(obs({ ...ex, lease: taken, local: up({ receivedPos: '0-1-12' }), peers: [leader, peer('mysql-2')] }));
+    expect(d.action.kind).toBe('refuse');
+    expect(d.reason).toMatch(/refusing to replicate from mysql-1: domain 0 is at 0-1-12 here, beyond 0-1-2, where the leader's history starts/);
+    // A follower that has what the leader took, and then the leader's own writes, follows.
+    expect(decide(obs({ ...ex, lease: taken, local: up({ receivedPos: '0-1-2' }), peers: [leader, peer('mysql-2')] })).action).toMatchObject({ kind: 'follow', leader: 'mysql-1' });
+    expect(decide(obs({ ...ex, lease: taken, local: up({ receivedPos: '0-2-9' }), peers: [leader, peer('mysql-2')] })).action).toMatchObject({ kind: 'follow', leader: 'mysql-1' });
+  });
+
   it('refuses for good once the leader rejected its history (error 1236)', () => {
     const why = "the leader's binlog does not hold this server's history (error 1236: ...)";
     expect(decide(obs({ lease: held, diverged: why })).action).toEqual({ kind: 'refuse', reason: why, confirmed: true });

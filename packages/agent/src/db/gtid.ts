@@ -73,6 +73,24 @@ export function divergence(mine: GtidPos, theirs: GtidPos): string | null {
 }
 
 /**
+ * Why `mine` holds transactions the leader's history cannot have, judged against where that history branched off:
+ * `inherited`, what the leader had when it took the Lease. The leader's binlog is that position plus what the leader
+ * itself wrote since (its own server id), so a transaction here of another server id beyond the inherited sequence
+ * is not in it, even once the leader's own writes have passed its sequence number (which `divergence` alone misses:
+ * an ex-leader's unacknowledged tail of 0-1-12 looked like a prefix of the new leader's 0-2-15). Null when nothing
+ * says so, or when the Lease records no inherited position.
+ */
+export function branchedOff(mine: GtidPos, inherited: GtidPos, leaderServerId: number): string | null {
+  if (inherited.size === 0) return null;
+  for (const g of mine.values()) {
+    if (g.server === leaderServerId) continue;
+    const i = inherited.get(g.domain);
+    if (i && g.seq > i.seq) return `domain ${g.domain} is at ${fmt(g)} here, beyond ${fmt(i)}, where the leader's history starts`;
+  }
+  return null;
+}
+
+/**
  * The transactions `mine` holds beyond `theirs` that another server wrote (another server id than `ownServerId`),
  * judged by each domain's last transaction; empty when every extra transaction is this server's own (an
  * ex-leader's unacknowledged tail or an errant write on it). When `theirs` is unknown, every domain counts.

@@ -1,4 +1,4 @@
-import { divergence, gtidAtLeast, gtidEqual, parseGtidPos, type GtidPos } from '../db/gtid.js';
+import { branchedOff, divergence, gtidAtLeast, gtidEqual, parseGtidPos, type GtidPos } from '../db/gtid.js';
 import type { FailoverPolicy } from '../settings/settings.js';
 
 /** What the local server looks like this cycle; `down` when it did not answer. */
@@ -241,7 +241,8 @@ function follow(o: Observation): Decision {
     if (!peer.reachable || !peer.mysqlUp) {
       return { action: { kind: 'wait', blockedBy: [leader] }, reason: `${leader} holds the lease but its position is unknown; waiting before following it` };
     }
-    const why = divergence(parseGtidPos(local.receivedPos), parseGtidPos(peer.receivedPos));
+    const mine = parseGtidPos(local.receivedPos);
+    const why = divergence(mine, parseGtidPos(peer.receivedPos)) ?? branchedOff(mine, parseGtidPos(o.lease.inherited ?? ''), peer.ordinal + 1);
     if (why) return { action: { kind: 'refuse', reason: why }, reason: `refusing to replicate from ${leader}: ${why}` };
   }
   return { action: { kind: 'follow', leader, address: peer.mysqlAddress, reconfigure: !following }, reason: following ? `restarting replication from ${leader}` : `${leader} holds the lease; replicating from it` };
