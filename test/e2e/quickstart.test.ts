@@ -19,7 +19,7 @@ const NS = 'mysqlha-dev';
 describe.runIf(allTools().ok)('the quickstart overlay on a real control plane', () => {
   let cp: ControlPlane;
   beforeAll(async () => {
-    cp = await startControlPlane({ portBase: 17100, controllers: true });
+    cp = await startControlPlane({ portBase: 17600, controllers: true });
   }, 120_000);
   afterAll(async () => {
     await cp?.stop();
