@@ -1,20 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { asArray, asRecord, asString, type KubeObject } from '../objects.js';
+import type { PathSegment } from '../report/path.js';
 import { renderKustomization } from '../render/kustomize.js';
 import { parseObjects } from '../render/parse.js';
 import { defaultTargets } from '../targets.js';
 
+/** The sources an Argo CD Application or ApplicationSet template names, each with where it sits in the object. */
+export function argoSources(object: KubeObject): { at: PathSegment[]; source: Record<string, unknown> }[] {
+  if (!String(object.apiVersion).startsWith('argoproj.io/')) return [];
+  const spec = asRecord(object.spec);
+  const where: [Record<string, unknown>, PathSegment[]] | undefined =
+    object.kind === 'Application' ? [spec, ['spec']] : object.kind === 'ApplicationSet' ? [asRecord(asRecord(spec.template).spec), ['spec', 'template', 'spec']] : undefined;
+  if (!where) return [];
+  const [holder, at] = where;
+  const out = holder.source === undefined ? [] : [{ at: [...at, 'source'], source: asRecord(holder.source) }];
+  asArray(holder.sources).forEach((source, index) => out.push({ at: [...at, 'sources', index], source: asRecord(source) }));
+  return out;
+}
+
 /** The Git repositories an Argo CD Application/ApplicationSet or a Flux GitRepository syncs from. */
 export function repositoriesOf(object: KubeObject): string[] {
-  const spec = asRecord(object.spec);
-  const group = String(object.apiVersion);
-  const fromSources = (holder: Record<string, unknown>) =>
-    [asString(asRecord(holder.source).repoURL), ...asArray(holder.sources).map((source) => asString(asRecord(source).repoURL))].filter((url): url is string => url !== undefined);
-  if (group.startsWith('argoproj.io/') && object.kind === 'Application') return fromSources(spec);
-  if (group.startsWith('argoproj.io/') && object.kind === 'ApplicationSet') return fromSources(asRecord(asRecord(spec.template).spec));
-  if (group.startsWith('source.toolkit.fluxcd.io/') && object.kind === 'GitRepository') return [asString(spec.url)].filter((url): url is string => url !== undefined);
-  return [];
+  const urls = argoSources(object).map(({ source }) => asString(source.repoURL));
+  if (String(object.apiVersion).startsWith('source.toolkit.fluxcd.io/') && object.kind === 'GitRepository') urls.push(asString(asRecord(object.spec).url));
+  return urls.filter((url): url is string => url !== undefined);
 }
 
 /**

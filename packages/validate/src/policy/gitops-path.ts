@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { argoSources } from '../gitops/sync-sources.js';
 import { asArray, asRecord, asString, type KubeObject } from '../objects.js';
 import type { PathSegment } from '../report/path.js';
 import type { Finding } from '../report/types.js';
@@ -9,22 +10,11 @@ import { finding, type Policy } from './types.js';
 /** Paths an Argo CD Application/ApplicationSet or a Flux Kustomization deploys from, relative to the repository root. */
 function deployedPaths(object: KubeObject): { path: PathSegment[]; value: string }[] {
   const spec = asRecord(object.spec);
-  const out: { path: PathSegment[]; value: string }[] = [];
-  const fromSource = (source: unknown, at: PathSegment[]) => {
-    const value = asString(asRecord(source).path);
-    if (value !== undefined) out.push({ path: [...at, 'path'], value });
-  };
-  if (object.kind === 'Application' && String(object.apiVersion).startsWith('argoproj.io/')) {
-    fromSource(spec.source, ['spec', 'source']);
-    asArray(spec.sources).forEach((source, index) => fromSource(source, ['spec', 'sources', index]));
-  }
-  if (object.kind === 'ApplicationSet' && String(object.apiVersion).startsWith('argoproj.io/')) {
-    const template = asRecord(asRecord(spec.template).spec);
-    const before = out.length;
-    fromSource(template.source, ['spec', 'template', 'spec', 'source']);
-    asArray(template.sources).forEach((source, index) => fromSource(source, ['spec', 'template', 'spec', 'sources', index]));
-    out.splice(before, out.length - before, ...out.slice(before).flatMap((entry) => expandListGenerators(spec, entry)));
-  }
+  const out = argoSources(object).flatMap(({ at, source }) => {
+    const value = asString(source.path);
+    return value === undefined ? [] : [{ path: [...at, 'path'], value }];
+  });
+  if (object.kind === 'ApplicationSet') return out.flatMap((entry) => expandListGenerators(spec, entry));
   if (object.kind === 'Kustomization' && String(object.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/')) {
     const value = asString(spec.path);
     if (value !== undefined) out.push({ path: ['spec', 'path'], value });
