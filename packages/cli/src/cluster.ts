@@ -1,6 +1,6 @@
 import { ELECTION_POSITION_ANNOTATION, podSelector, ROLE_LABEL } from '@mysqlha/config';
 import type { AgentStatus } from '@mysqlha/agent';
-import { PEER_HEADER, PeerAuth } from '@mysqlha/agent';
+import { PEER_HEADER, PeerAuth, secretValue } from '@mysqlha/agent';
 import { Api, CliError, statusMessage } from './api.js';
 
 /** How the command reaches the agents: through the API server's pod proxy (from anywhere kubectl works), or straight to the pod IPs (from inside the cluster network). */
@@ -14,9 +14,9 @@ export interface Target {
 }
 
 interface PodObject {
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: { containers: { name: string; ports?: { name?: string; containerPort: number }[] }[] };
-  status?: { podIP?: string; phase?: string; conditions?: { type: string; status: string }[] };
+  status?: { podIP?: string; conditions?: { type: string; status: string }[] };
 }
 
 export interface Member {
@@ -26,7 +26,6 @@ export interface Member {
   /** The label the leader's agent sets (what the Services route by). */
   readonly roleLabel: string | undefined;
   readonly ready: boolean | undefined;
-  readonly phase: string | undefined;
   /** The GTID position the pod's agent last published for elections, when the agent cannot be asked. */
   readonly publishedPos: string | undefined;
 }
@@ -54,7 +53,6 @@ function member(pod: PodObject): Member {
     agentPort: port,
     roleLabel: pod.metadata.labels?.[ROLE_LABEL],
     ready: ready === undefined ? undefined : ready.status === 'True',
-    phase: pod.status?.phase,
     publishedPos,
   };
 }
@@ -85,8 +83,8 @@ export async function clusterToken(api: Api, t: Target, secretName: string): Pro
   const secret = await api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${encodeURIComponent(t.namespace)}/secrets/${encodeURIComponent(secretName)}`, `read the Secret ${secretName}`);
   const value = secret?.data?.['clone-token'];
   if (value === undefined) throw new CliError(`the Secret ${t.namespace}/${secretName} ${secret ? 'has no key clone-token' : 'does not exist'}: a switchover must be signed with the cluster key`);
-  // As the agents read their file: a trailing newline (a Secret made --from-file) is not part of the key.
-  return Buffer.from(value, 'base64').toString('utf8').replace(/\r?\n$/, '');
+  // As the agents read their file.
+  return secretValue(Buffer.from(value, 'base64').toString('utf8'));
 }
 
 interface AgentReply {

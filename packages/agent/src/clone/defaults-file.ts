@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { secretValue } from '../settings/secrets.js';
 
 export interface ServerConnection {
   /** Unix socket of the local server; preferred over host/port when set. */
@@ -31,7 +32,7 @@ export async function writeDefaultsExtraFile(
   if (connection.passwordFile) {
     let password: string;
     try {
-      password = (await readFile(connection.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+      password = secretValue(await readFile(connection.passwordFile, 'utf8'));
     } catch (error) {
       throw new Error(`password file ${connection.passwordFile}: cannot read it (${(error as NodeJS.ErrnoException).code ?? error})`);
     }

@@ -13,6 +13,7 @@ import { readRecloneMarker, removeRecloneMarker, writeRecloneMarker, type Reclon
 import { readClonedPosition } from './position.js';
 import { runClone } from './run.js';
 import { estimateBackupSize } from './size.js';
+import { secretValue } from '../settings/secrets.js';
 
 export interface RecloneOptions {
   dataDir: string;
@@ -152,7 +153,7 @@ export class Recloner {
     const { host, port, user, passwordFile, sslCaFile } = this.o.mysql;
     let conn: mysql.Connection;
     try {
-      const password = (await readFile(passwordFile, 'utf8')).replace(/\r?\n$/, '');
+      const password = secretValue(await readFile(passwordFile, 'utf8'));
       conn = await mysql.createConnection(connectionOptions({ host, port, user, password, sslCaFile }, 5000));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;

@@ -17,7 +17,7 @@ export function readSecret(secretsDir: string, key: SecretKey | (string & {})): 
   } catch (err) {
     throw new Error(`secret ${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  value = value.replace(/\r?\n$/, '');
+  value = secretValue(value);
   if (value === '') throw new Error(`secret ${key}: ${path} is empty`);
   return value;
 }
@@ -25,4 +25,9 @@ export function readSecret(secretsDir: string, key: SecretKey | (string & {})): 
 /** Whether the secrets directory holds `key` at all: an optional key (OPTIONAL_SECRET_KEYS) may be absent. */
 export function secretPresent(secretsDir: string, key: SecretKey): boolean {
   return existsSync(join(secretsDir, key));
+}
+
+/** A credential as its file or Secret key holds it: one trailing newline (an editor's, or `--from-file`'s) is not part of it. */
+export function secretValue(text: string): string {
+  return text.replace(/\r?\n$/, '');
 }
