@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { promtoolTest, readPrometheusRule, type AlertCheck, type InputSeries } from '@mysqlha/testkit';
+import { promtoolTest, readPrometheusRule, seriesName, type AlertCheck, type InputSeries } from '@mysqlha/testkit';
 
 /**
  * The alerts monitoring.test.ts cannot drive from a cluster on this machine (a diverged server, semi-sync falling
@@ -10,10 +10,7 @@ import { promtoolTest, readPrometheusRule, type AlertCheck, type InputSeries } f
 const RULES = readPrometheusRule(join(import.meta.dirname, '..', '..', 'overlays', 'components', 'monitoring', 'prometheusrule.yaml'));
 const INTERVAL_MS = 15_000;
 const agent = (pod: string) => ({ job: 'mysql', namespace: 'db', pod, container: 'agent', endpoint: 'metrics', instance: `10.0.0.${pod.slice(-1)}:9104` });
-const series = (name: string, labels: Record<string, string>, values: string): InputSeries => ({
-  series: `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`,
-  values,
-});
+const series = (name: string, labels: Record<string, string>, values: string): InputSeries => ({ series: seriesName({ __name__: name, ...labels }), values });
 const at = (minutes: number) => (minutes * 60_000) / INTERVAL_MS;
 
 async function check(input: InputSeries[], checks: AlertCheck[]): Promise<void> {

@@ -26,6 +26,6 @@ export { healthyLeader, restartExited, startLocalCluster, type LocalCluster, typ
 export { PodNetwork, type SpawnWrap } from './net/pod-network.js';
 export { makeMysqlTls, renewMysqlTls, type MysqlTlsFiles } from '@mysqlha/kube-tools';
 export { parseExposition, type Sample } from './monitoring/exposition.js';
-export { MetricsRecorder, type InputSeries, type ScrapeTarget } from './monitoring/recorder.js';
+export { MetricsRecorder, seriesName, type InputSeries, type ScrapeTarget } from './monitoring/recorder.js';
 export { metricNames, promtoolTest, readPrometheusRule, type AlertCheck, type AlertRule, type ExpectedAlert } from './monitoring/rules.js';
 export { startExporter } from './monitoring/exporter.js';

@@ -17,7 +17,8 @@ export interface InputSeries {
   readonly values: string;
 }
 
-function seriesName(labels: Record<string, string>): string {
+/** A series in promtool's (and PromQL's) notation, `name{label="value",...}`, from its labels and `__name__`. */
+export function seriesName(labels: Record<string, string>): string {
   const { __name__: name, ...rest } = labels;
   const inner = Object.entries(rest)
     .sort(([a], [b]) => a.localeCompare(b))
