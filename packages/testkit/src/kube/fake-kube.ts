@@ -152,11 +152,9 @@ export class FakeKube {
 
   /** Declares the port of `pod`'s agent container, named `agent` as in the StatefulSet, where tools look for it. */
   setAgentPort(pod: string, port: number): void {
-    const agent = this.store.getPod(pod).spec.containers.find((c: { name: string }) => c.name === 'agent');
-    this.store.pods.get(pod)!.spec.containers = [
-      ...this.store.pods.get(pod)!.spec.containers.filter((c: { name: string }) => c.name !== 'agent'),
-      { ...agent, ports: [{ name: 'agent', containerPort: port, protocol: 'TCP' }] },
-    ];
+    const spec = this.store.pods.get(pod)?.spec;
+    if (!spec) throw new Error(`setAgentPort: no pod ${pod}`);
+    spec.containers = spec.containers.map((c: { name: string }) => (c.name === 'agent' ? { ...c, ports: [{ name: 'agent', containerPort: port, protocol: 'TCP' }] } : c));
   }
 
   /** A Secret (values as plain strings), readable by GET as from the API; the agents never read one this way. */

@@ -29,7 +29,7 @@ export function readPrometheusRule(path: string): RuleGroup[] {
   return object.spec.groups;
 }
 
-/** Metric names an expression reads (identifiers followed by `{`, or bare names), for choosing what to record. */
+/** Metric names the expressions read with a selector (`name{...}`, as every rule here does), for choosing what to record. */
 export function metricNames(groups: readonly RuleGroup[]): Set<string> {
   const names = new Set<string>();
   for (const rule of groups.flatMap((g) => g.rules)) for (const m of rule.expr.matchAll(/\b([a-z_][a-z0-9_]*)\{/g)) names.add(m[1]!);
