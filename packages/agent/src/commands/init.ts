@@ -17,11 +17,13 @@ Prepares this pod's server before mysqld starts:
     buffer pool, connection limits), then server_id (pod ordinal + 1) and report_host;
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
-      clone         the datadir is empty and a peer's server is running: left empty for \`agent clone\`;
+      clone         the datadir is empty and a peer's server runs and leads, follows or holds a transaction:
+                    left empty for \`agent clone\`;
       re-clone      the re-clone marker (RECLONE beside the datadir) exists: \`agent run\` is replacing a
                     diverged datadir, nothing is touched here;
-      bootstrap     the datadir is empty and no peer's server runs (a new cluster): mariadb-install-db, then the root and repl
-                    accounts from the secret files, created in bootstrap mode so they write no binlog events.`;
+      bootstrap     the datadir is empty and no peer has such data (a new cluster): mariadb-install-db,
+                    then the root and repl accounts from the secret files, created in bootstrap mode so they
+                    write no binlog events.`;
 
 /** The optional ConfigMap key an overlay adds to tune the server for its environment. */
 export const SERVER_OVERRIDES = 'server-overrides.cnf';
