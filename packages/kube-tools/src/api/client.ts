@@ -63,7 +63,9 @@ export class KubeApi {
           timeout: options.timeoutMs ?? 30_000,
           headers: {
             accept: 'application/json',
-            ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
+            // Content-Length always: Node frames no body of a DELETE otherwise, and the API server would read it as
+            // the next request on the connection.
+            ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json', 'content-length': Buffer.byteLength(payload) }),
             ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           },
         },
