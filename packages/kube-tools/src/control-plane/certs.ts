@@ -24,8 +24,9 @@ const CLIENT_SUBJECTS: Record<ClientName, string> = {
 };
 
 /**
- * A fresh CA, a serving certificate for 127.0.0.1 and the in-cluster names, client certificates for the admin
- * and the controllers, and the ServiceAccount token signing key pair. Made at every start: nothing is reused.
+ * A fresh CA, a serving certificate for 127.0.0.1, the `kubernetes` Service address (first of the service range,
+ * where pods reach the API) and the in-cluster names, client certificates for the admin and the controllers, and
+ * the ServiceAccount token signing key pair. Made at every start: nothing is reused.
  */
 export async function makeCerts(dir: string): Promise<Certs> {
   const ca = await makeCa(dir, 'ca', '/CN=mysqlha-test-ca', 2);
@@ -33,7 +34,7 @@ export async function makeCerts(dir: string): Promise<Certs> {
     'basicConstraints=CA:FALSE',
     'keyUsage=digitalSignature,keyEncipherment',
     'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
+    'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local',
     '',
   ].join('\n'), 2);
   const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
