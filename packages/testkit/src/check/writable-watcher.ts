@@ -1,5 +1,4 @@
 import type mysql from 'mysql2/promise';
-import type { MariaServer } from '../mariadb/server.js';
 import { now } from '../util/clock.js';
 import { BackgroundLoop } from './background-loop.js';
 import { sleep } from '../util/wait.js';
@@ -10,6 +9,13 @@ export interface WritableOverlap {
   from: number;
   to: number;
   ms: number;
+}
+
+/** A server the watcher can sample: a MariaServer of the harness, or a pod of a cluster on the control plane. */
+export interface Watched {
+  readonly name: string;
+  isRunning(): boolean;
+  connect(options: { connectTimeoutMs: number }): Promise<mysql.Connection>;
 }
 
 /**
@@ -24,7 +30,7 @@ export class WritableWatcher extends BackgroundLoop {
   #connections = new Map<string, mysql.Connection>();
 
   constructor(
-    readonly servers: MariaServer[],
+    readonly servers: Watched[],
     readonly options: { intervalMs?: number; timeoutMs?: number } = {},
   ) {
     super();
@@ -71,7 +77,7 @@ export class WritableWatcher extends BackgroundLoop {
     this.#open = undefined;
   }
 
-  async #isWritable(server: MariaServer): Promise<boolean> {
+  async #isWritable(server: Watched): Promise<boolean> {
     if (!server.isRunning()) {
       this.#drop(server.name);
       return false;

@@ -15,9 +15,20 @@ export interface AckedWrite {
   pod: string;
 }
 
+/** Where an application's next write goes, and how it connects there. */
+export interface WriteRoute {
+  /** The pod a new connection goes to now; undefined while there is none to route to. */
+  target(): string | undefined;
+  connect(pod: string, timeoutMs: number): Promise<mysql.Connection>;
+  /** The table written to: (id BIGINT PRIMARY KEY, payload VARCHAR). */
+  readonly table: string;
+}
+
 export interface WriteLoadOptions {
-  kube: FakeKube;
-  servers: MariaServer[];
+  /** The route; default: the pod the fake API labels leader (or `pinTo`), connected to as the checker user. */
+  route?: WriteRoute;
+  kube?: FakeKube;
+  servers?: MariaServer[];
   /** Pause between writes; default 5 ms. */
   intervalMs?: number;
   /** Per-query and per-connect timeout; default 500 ms. */
@@ -31,11 +42,25 @@ export interface WriteLoadOptions {
   pinTo?: string;
 }
 
+function fakeKubeRoute(options: WriteLoadOptions): WriteRoute {
+  const { kube, servers, pinTo } = options;
+  if (!kube || !servers) throw new Error('WriteLoad: give a route, or the fake API and its servers');
+  return {
+    target: () => pinTo ?? kube.leader(),
+    connect: (pod, timeoutMs) => {
+      const server = servers.find((s) => s.name === pod);
+      if (!server) throw new Error(`no server for pod ${pod}`);
+      return connectAsChecker(server, timeoutMs);
+    },
+    table: CHECK_TABLE,
+  };
+}
+
 /**
- * An application writing through the leader Service: each insert goes to the pod the fake API labels
- * leader (ROLE_LABEL; a new connection when that changes, as a Service routes new connections), with a short
- * timeout, reconnecting after any error. Every acknowledged id is recorded with its time and pod. With `pinTo`
- * it is instead a pooled client holding a direct connection to one server.
+ * An application writing through the leader Service: each insert goes to the pod its route names (by default the
+ * pod the fake API labels leader, ROLE_LABEL; a new connection when that changes, as a Service routes new
+ * connections), with a short timeout, reconnecting after any error. Every acknowledged id is recorded with its
+ * time and pod. With `pinTo` it is instead a pooled client holding a direct connection to one server.
  */
 export class WriteLoad extends BackgroundLoop {
   readonly acked: AckedWrite[] = [];
@@ -45,9 +70,11 @@ export class WriteLoad extends BackgroundLoop {
   unrouted = 0;
   #nextId: number;
   #connection: { pod: string; connection: mysql.Connection } | undefined;
+  readonly #route: WriteRoute;
 
   constructor(readonly options: WriteLoadOptions) {
     super();
+    this.#route = options.route ?? fakeKubeRoute(options);
     this.#nextId = options.firstId ?? Math.floor(Date.now()) * 1000;
   }
 
@@ -88,7 +115,7 @@ export class WriteLoad extends BackgroundLoop {
   protected override async run(): Promise<void> {
     const { intervalMs = 5, timeoutMs = 500 } = this.options;
     while (this.running) {
-      const pod = this.options.pinTo ?? this.options.kube.leader();
+      const pod = this.#route.target();
       if (pod === undefined) {
         this.unrouted += 1;
         this.#disconnect();
@@ -98,7 +125,7 @@ export class WriteLoad extends BackgroundLoop {
       const id = this.#nextId++;
       try {
         const connection = await this.#connectionTo(pod, timeoutMs);
-        await connection.query({ sql: `INSERT INTO ${CHECK_TABLE} (id, payload) VALUES (?, ?)`, timeout: timeoutMs, values: [id, pod] });
+        await connection.query({ sql: `INSERT INTO ${this.#route.table} (id, payload) VALUES (?, ?)`, timeout: timeoutMs, values: [id, pod] });
         this.acked.push({ id, at: now(), pod });
       } catch (error) {
         this.errors += 1;
@@ -112,9 +139,7 @@ export class WriteLoad extends BackgroundLoop {
   async #connectionTo(pod: string, timeoutMs: number): Promise<mysql.Connection> {
     if (this.#connection?.pod === pod) return this.#connection.connection;
     this.#disconnect();
-    const server = this.options.servers.find((s) => s.name === pod);
-    if (!server) throw new Error(`no server for pod ${pod}`);
-    const connection = await connectAsChecker(server, timeoutMs);
+    const connection = await this.#route.connect(pod, timeoutMs);
     this.#connection = { pod, connection };
     return connection;
   }
