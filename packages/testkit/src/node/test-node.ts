@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KubeApi } from '@mysqlha/kube-tools';
 import { trackCloser } from '../process/registry.js';
@@ -106,6 +106,20 @@ export class TestNode {
 
   pods(): string[] {
     return [...this.#runners.values()].map((r) => r.name).sort();
+  }
+
+  /**
+   * Every line a container of that name wrote in any pod this node ran, deleted pods included, in file order per
+   * pod: `pod: line`.
+   */
+  logLines(container: string): string[] {
+    const pods = join(this.dir, 'pods');
+    if (!existsSync(pods)) return [];
+    return readdirSync(pods).flatMap((dir) => {
+      const file = join(pods, dir, 'logs', `${container}.log`);
+      const pod = dir.split('_')[1];
+      return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => `${pod}: ${l}`) : [];
+    });
   }
 
   /** The pod's path to the API server: set its mode to partition the pod from the API. */
