@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { allTools } from '@mysqlha/kube-tools';
-import { KubeCluster, now, stopAll, WritableWatcher, waitFor, tailFile } from '@mysqlha/testkit';
+import { KubeCluster, now, stopAll, waitFor, tailFile } from '@mysqlha/testkit';
+import { underWriteLoad } from './support/kube-load.js';
 
 const PODS = ['mysql-0', 'mysql-1', 'mysql-2'];
 
@@ -31,29 +32,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
     }),
   );
 
-  /** One leader holding the Lease, labelled, and the only endpoint of the leader Service; the others follow. */
-  async function healthy(timeoutMs = 90_000): Promise<string> {
-    return waitFor('one leader, the leader Service routing to it, two followers', async () => {
-      const holder = await c.leaseHolder();
-      const roles = await c.roles();
-      const leaderEndpoints = await c.serviceEndpoints('mysql-leader');
-      const followerEndpoints = await c.serviceEndpoints('mysql-follower');
-      const ok =
-        holder !== '' &&
-        roles[holder] === 'leader' &&
-        PODS.filter((p) => p !== holder).every((p) => roles[p] === 'follower') &&
-        leaderEndpoints.length === 1 &&
-        leaderEndpoints[0]!.pod === holder &&
-        followerEndpoints.map((e) => e.pod).sort().join() === PODS.filter((p) => p !== holder).join();
-      return ok ? holder : undefined;
-    }, { timeoutMs, intervalMs: 200 });
-  }
-
-  async function everyWriteEverywhere(ids: number[]): Promise<void> {
-    for (const pod of PODS) {
-      await waitFor(`${pod} to hold all ${ids.length} acknowledged writes`, async () => (await c.missingOn(pod, ids)).length === 0, { timeoutMs: 30_000, intervalMs: 250 });
-    }
-  }
+  const healthy = (timeoutMs?: number): Promise<string> => c.waitHealthy(PODS, timeoutMs);
 
   it('elects one leader through the API, with no peer list in its config, and the leader Service routes to it', async () => {
     const rendered = readFileSync(join(c.cp.dir, 'overlay', 'rendered.yaml'), 'utf8');
@@ -67,11 +46,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
 
   it('kubectl delete pod of the leader: the Service follows the handover, nothing acknowledged is lost, never two writable', async () => {
     const first = await healthy();
-    const { load, route } = await c.writeLoad();
-    const watcher = new WritableWatcher(c.watched(PODS)).start();
-    load.start();
-    try {
-      await load.waitForAckAfter(now(), { on: first, timeoutMs: 20_000 });
+    await underWriteLoad(c, PODS, async (load) => {
       const deletedAt = now();
       await c.kubectl('delete', 'pod', first, '--wait=false');
       const next = await waitFor('a new Lease holder', async () => {
@@ -81,37 +56,38 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
       await load.waitForAckAfter(deletedAt, { on: next, timeoutMs: 30_000 });
       // The StatefulSet controller recreates the pod; it comes back as a follower of the new leader.
       expect(await healthy(120_000)).toBe(next);
-      await load.waitForAckAfter(now(), { on: next, timeoutMs: 20_000 });
-    } finally {
-      await load.stop();
-      await watcher.stop();
-      await route.stop();
-    }
-    expect(watcher.overlaps, 'never two writable servers').toEqual([]);
-    expect(watcher.samples).toBeGreaterThan(50);
-    expect(route.multiple, 'the leader Service never had two ready endpoints').toBe(0);
-    await everyWriteEverywhere(load.ackedIds());
+    });
   }, 300_000);
 
   it('kubectl delete pod of a follower: writes go on, and it returns as a follower with every write', async () => {
     const leader = await healthy();
     const follower = PODS.find((p) => p !== leader)!;
-    const { load, route } = await c.writeLoad();
-    const watcher = new WritableWatcher(c.watched(PODS)).start();
-    load.start();
-    try {
-      await load.waitForAckAfter(now(), { on: leader, timeoutMs: 20_000 });
+    await underWriteLoad(c, PODS, async (load) => {
       const deletedAt = now();
       await c.kubectl('delete', 'pod', follower, '--wait=false');
       // Semi-sync still has the other follower: commits go on while the deleted pod is away.
       await load.waitForAckAfter(deletedAt + 2_000, { on: leader, timeoutMs: 30_000 });
       expect(await healthy(120_000)).toBe(leader);
-    } finally {
-      await load.stop();
-      await watcher.stop();
-      await route.stop();
-    }
-    expect(watcher.overlaps).toEqual([]);
-    await everyWriteEverywhere(load.ackedIds());
+    });
   }, 300_000);
+
+  for (const mode of ['hang', 'drop'] as const) {
+    it(`the leader's path to the API ${mode === 'hang' ? 'black-holed' : 'refused'}: it stops being writable before its Lease can expire; another leads; it rejoins once healed`, async () => {
+      const first = await healthy();
+      await underWriteLoad(c, PODS, async (load) => {
+        const cutAt = now();
+        c.node.apiPath(first).set(mode);
+        try {
+          const next = await waitFor('a new Lease holder', async () => {
+            const holder = await c.leaseHolder();
+            return holder !== '' && holder !== first ? holder : undefined;
+          }, { timeoutMs: 60_000, intervalMs: 100 });
+          await load.waitForAckAfter(cutAt, { on: next, timeoutMs: 30_000 });
+        } finally {
+          c.node.apiPath(first).set('pass');
+        }
+        await healthy(120_000);
+      });
+    }, 300_000);
+  }
 });

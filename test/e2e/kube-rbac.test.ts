@@ -52,14 +52,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('each rule of the agen
     await c.cp.api.expect('PUT', ROLE, { body: { ...role, rules: next } });
   }
 
-  async function healthy(): Promise<string> {
-    return waitFor('one labelled leader behind the leader Service', async () => {
-      const holder = await c.leaseHolder();
-      const roles = await c.roles();
-      const endpoints = await c.serviceEndpoints('mysql-leader');
-      return holder !== '' && roles[holder] === 'leader' && endpoints.length === 1 && endpoints[0]!.pod === holder ? holder : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 200 });
-  }
+  const healthy = (): Promise<string> => c.waitHealthy(PODS);
 
   /** The first agent line after `since` that matches, from any pod (deleted ones too). */
   function said(pattern: RegExp, since: string): Promise<string> {

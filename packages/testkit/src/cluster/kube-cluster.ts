@@ -20,8 +20,33 @@ export interface KubeClusterOptions {
   readonly portBase: number;
   /** First of the ports (up to 100) on the `kubernetes` Service address for the pods' paths to the API. */
   readonly apiPortBase: number;
-  readonly replicas?: number;
+  /** Local volumes on the node: the dev overlay's three, and more for a test that scales up (default 3). */
+  readonly volumes?: number;
   readonly log?: (line: string) => void;
+}
+
+/** The dev overlay's local volumes (overlays/dev/local-volumes.yaml). */
+const DEV_VOLUMES = 3;
+
+/** One more local volume like the dev overlay's, for a pod beyond its three. */
+function localVolume(i: number, path: string, node: string): string {
+  return `apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: mysqlha-dev-data-${i}
+spec:
+  capacity: { storage: 5Gi }
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: local-storage
+  volumeMode: Filesystem
+  local: { path: "${path}" }
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+        - matchExpressions:
+            - { key: kubernetes.io/hostname, operator: In, values: [${node}] }
+`;
 }
 
 /** The dev overlay's namespace, where the cluster runs. */
@@ -52,13 +77,21 @@ export class KubeCluster {
     let node: TestNode | undefined;
     try {
       node = await TestNode.start({ api: cp.api, server: cp.server, apiPortBase: options.apiPortBase, ...(options.log ? { log: options.log } : {}) });
-      const replicas = options.replicas ?? 3;
+      const volumes = options.volumes ?? DEV_VOLUMES;
       const overlay = join(cp.dir, 'overlay');
       mkdirSync(overlay, { recursive: true });
-      const patches = [...Array(replicas).keys()].map((i) => {
+      const dirs = [...Array(volumes).keys()].map((i) => {
         const dir = join(node!.dir, 'volumes', `mysql-${i}`);
         mkdirSync(dir, { recursive: true, mode: 0o750 });
         chownSync(dir, 999, 999);
+        return dir;
+      });
+      const extra = dirs.slice(DEV_VOLUMES).map((dir, i) => {
+        const file = `pv-${DEV_VOLUMES + i}.yaml`;
+        writeFileSync(join(overlay, file), localVolume(DEV_VOLUMES + i, dir, node!.name));
+        return `  - ${file}`;
+      });
+      const patches = dirs.slice(0, DEV_VOLUMES).map((dir, i) => {
         return [
           `  - target: { kind: PersistentVolume, name: mysqlha-dev-data-${i} }`,
           '    patch: |-',
@@ -66,7 +99,7 @@ export class KubeCluster {
           `      - { op: replace, path: /spec/nodeAffinity/required/nodeSelectorTerms/0/matchExpressions/0/values/0, value: ${node!.name} }`,
         ].join('\n');
       });
-      writeFileSync(join(overlay, 'kustomization.yaml'), ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', `  - ${relative(overlay, join(root, 'overlays', 'dev'))}`, 'patches:', ...patches, ''].join('\n'));
+      writeFileSync(join(overlay, 'kustomization.yaml'), ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', `  - ${relative(overlay, join(root, 'overlays', 'dev'))}`, ...extra, 'patches:', ...patches, ''].join('\n'));
       const kubectl = binaryPath('kubectl');
       const rendered = (await exec(kubectl, ['kustomize', overlay], { maxBuffer: 16 << 20 })).stdout;
       writeFileSync(join(overlay, 'rendered.yaml'), rendered);
@@ -171,6 +204,35 @@ export class KubeCluster {
       },
       connect: ({ connectTimeoutMs }) => this.openOn(this.node.pod(name).podIp, connectTimeoutMs),
     }));
+  }
+
+  /**
+   * One leader holding the Lease, labelled leader and the only endpoint of the leader Service, and every other
+   * pod of `pods` labelled follower and ready behind the follower Service. Resolves with the leader.
+   */
+  waitHealthy(pods: readonly string[], timeoutMs = 120_000): Promise<string> {
+    return waitFor(`one leader of ${pods.join(', ')} behind the leader Service, the others following`, async () => {
+      const holder = await this.leaseHolder();
+      const roles = await this.roles();
+      const leaderEndpoints = await this.serviceEndpoints('mysql-leader');
+      const followers = (await this.serviceEndpoints('mysql-follower')).map((e) => e.pod).sort();
+      const others = pods.filter((p) => p !== holder);
+      const ok =
+        pods.includes(holder) &&
+        roles[holder] === 'leader' &&
+        others.every((p) => roles[p] === 'follower') &&
+        leaderEndpoints.length === 1 &&
+        leaderEndpoints[0]!.pod === holder &&
+        followers.join() === [...others].sort().join();
+      return ok ? holder : undefined;
+    }, { timeoutMs, intervalMs: 200 });
+  }
+
+  /** Waits until every pod's server holds every acknowledged id. */
+  async waitAllHave(pods: readonly string[], ids: readonly number[], timeoutMs = 30_000): Promise<void> {
+    for (const pod of pods) {
+      await waitFor(`${pod} to hold all ${ids.length} acknowledged writes`, async () => (await this.missingOn(pod, ids)).length === 0, { timeoutMs, intervalMs: 250 });
+    }
   }
 
   /** The acknowledged ids a pod's server lacks, read as the application user. */
