@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,13 +7,20 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultClusterSpec, POD_PATHS, serverConfig } from '@mysqlha/config';
 import { makeMysqlTls, type MysqlTlsFiles } from '@mysqlha/kube-tools';
+import { startFakeKube, type FakeKube } from '@mysqlha/testkit';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 const PORT = 14900;
 
-function cli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+// Asynchronous: the fake API these commands call answers from this process.
+async function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  return { code, stdout, stderr };
 }
 
 describe('agent init against a real mariadbd', () => {
@@ -25,8 +32,10 @@ describe('agent init against a real mariadbd', () => {
   const env = { POD_NAME: 'mysql-2', POD_NAMESPACE: 'db', MYSQLHA_CONFIG: configFile };
   let mariadbd: ChildProcess | undefined;
   let tls: MysqlTlsFiles;
+  let kube: FakeKube;
 
   beforeAll(async () => {
+    kube = await startFakeKube({ port: PORT + 20, namespace: 'db', pods: ['mysql-0', 'mysql-1', 'mysql-2'] });
     tls = await makeMysqlTls(join(dir, 'tls'), { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], days: 1 });
     mkdirSync(secretsDir, { mode: 0o700 });
     writeFileSync(join(secretsDir, 'root-password'), "r00t'pw\n", { mode: 0o600 });
@@ -44,7 +53,7 @@ describe('agent init against a real mariadbd', () => {
     writeFileSync(join(dir, 'server-overrides.cnf'), '[mysqld]\nmax_connections = 77\n');
     writeFileSync(
       configFile,
-      [`mysqlPort: ${PORT}`, `dataDir: ${dataDir}`, `runDir: ${runDir}`, `secretsDir: ${secretsDir}`, 'peerAddresses:', `  mysql-2: {host: 127.0.0.1, mysqlPort: ${PORT}, httpPort: ${PORT + 10}}`, ''].join('\n'),
+      [`mysqlPort: ${PORT}`, `dataDir: ${dataDir}`, `runDir: ${runDir}`, `secretsDir: ${secretsDir}`, `kubeApiUrl: ${kube.url}`, `kubeTokenFile: ${kube.tokenFile('mysql-2')}`, 'peerAddresses:', `  mysql-2: {host: 127.0.0.1, mysqlPort: ${PORT}, httpPort: ${PORT + 10}}`, ''].join('\n'),
     );
   });
 
@@ -53,11 +62,12 @@ describe('agent init against a real mariadbd', () => {
       mariadbd.kill('SIGKILL');
       await new Promise((r) => mariadbd!.once('exit', r));
     }
+    await kube?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('bootstraps an empty datadir with the accounts of the pod contract and no binlog events', async () => {
-    const r = cli(['init'], env);
+    const r = await cli(['init'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/server_id 3, report_host 127\.0\.0\.1/);
@@ -99,52 +109,72 @@ describe('agent init against a real mariadbd', () => {
     await new Promise((res) => mariadbd!.once('exit', res));
   });
 
-  it('starts a datadir that has data as is', () => {
-    const r = cli(['init'], env);
+  it('starts a datadir that has data as is', async () => {
+    const r = await cli(['init'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/decision: start as is/);
     expect(existsSync(join(dataDir, 'mysql'))).toBe(true);
   });
 
-  it('leaves a datadir that has data alone when asked to clone', () => {
-    const r = cli(['clone'], env);
+  it('leaves a datadir that has data alone when asked to clone', async () => {
+    const r = await cli(['clone'], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/clone: nothing to do: .* already holds data/);
   });
 
-  it('stops on a bad setting, naming the key and what was expected', () => {
-    const r = cli(['init', '--mysql-port', 'x'], env);
+  it('leaves an empty datadir for the clone once the Lease shows the cluster has led, though no peer answers', async () => {
+    kube.store.createLease({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'mysql-leader', namespace: 'db' }, spec: { holderIdentity: 'mysql-0', leaseDurationSeconds: 4 } }, 'mysql-0');
+    const empty = join(dir, 'empty-data');
+    try {
+      const r = await cli(['init', '--data-dir', empty], env);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/decision: clone \(.* is empty and the Lease shows that mysql-0 led this cluster\)/);
+      expect(existsSync(empty) ? readdirSync(empty) : [], 'nothing bootstrapped beside the cluster').toEqual([]);
+      // Whether the cluster has led cannot be told without the API: init fails (the kubelet retries it).
+      kube.partition('mysql-2', 'drop');
+      const cut = await cli(['init', '--data-dir', empty], env);
+      expect(cut.code).toBe(1);
+      expect(cut.stderr).toMatch(/cannot read the Lease db\/mysql-leader to learn whether this cluster has led/);
+      expect(existsSync(empty) ? readdirSync(empty) : []).toEqual([]);
+    } finally {
+      kube.heal('mysql-2');
+      kube.deleteLease();
+    }
+  });
+
+  it('stops on a bad setting, naming the key and what was expected', async () => {
+    const r = await cli(['init', '--mysql-port', 'x'], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('agent: bad setting: flag --mysql-port: mysqlPort: expected an integer port between 1 and 65535, got "x"\n');
   });
 });
 
 describe('agent CLI', () => {
-  it('has --help on every command', () => {
+  it('has --help on every command', async () => {
     for (const cmd of ['init', 'clone', 'run', 'status', 'switchover']) {
-      const r = cli([cmd, '--help'], {});
+      const r = await cli([cmd, '--help'], {});
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(new RegExp(`^agent ${cmd}`));
     }
-    expect(cli(['--help'], {}).stdout).toMatch(/Commands:/);
-    expect(cli(['frobnicate'], {}).code).toBe(2);
+    expect((await cli(['--help'], {})).stdout).toMatch(/Commands:/);
+    expect((await cli(['frobnicate'], {})).code).toBe(2);
   });
 
-  it('refuses a misspelt flag, a bare argument or a missing value before doing anything, and says what it takes', () => {
-    const typo = cli(['switchover', '--too', 'mysql-1', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
+  it('refuses a misspelt flag, a bare argument or a missing value before doing anything, and says what it takes', async () => {
+    const typo = await cli(['switchover', '--too', 'mysql-1', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/^agent switchover: Unknown option '--too'.*expected --to VALUE, --if-leader or a setting flag/);
-    const bare = cli(['switchover', 'mysql-1'], { MYSQLHA_CONFIG: '/dev/null' });
+    const bare = await cli(['switchover', 'mysql-1'], { MYSQLHA_CONFIG: '/dev/null' });
     expect(bare.code).toBe(2);
     expect(bare.stderr).toMatch(/^agent switchover: Unexpected argument 'mysql-1'/);
-    const missing = cli(['switchover', '--to'], { MYSQLHA_CONFIG: '/dev/null' });
+    const missing = await cli(['switchover', '--to'], { MYSQLHA_CONFIG: '/dev/null' });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^agent switchover: Option '--to <value>' argument missing/);
-    expect(cli(['run', '--http-prot', '8080'], {}).code).toBe(2);
+    expect((await cli(['run', '--http-prot', '8080'], {})).code).toBe(2);
   });
 
-  it('explains that status needs a running agent', () => {
-    const r = cli(['status', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
+  it('explains that status needs a running agent', async () => {
+    const r = await cli(['status', '--run-dir', '/nonexistent'], { MYSQLHA_CONFIG: '/dev/null' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot reach the agent at \/nonexistent\/agent.sock/);
   });

@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { accountsSql, INSTALL_DB_ARGS, POD_PATHS } from '@mysqlha/config';
 import { readRecloneMarker, recloneMarkerPath } from '../clone/index.js';
-import { fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
+import { commandKube, fetchStatus, listPeers, peerAddress } from '../ha/peers.js';
 import type { AgentStatus } from '../ha/status.js';
 import { readSecret, secretPresent } from '../settings/secrets.js';
 import { loadSettings, parseFlags, podOrdinal, serverConfigTemplate, type AgentSettings } from '../settings/settings.js';
@@ -17,11 +17,13 @@ Prepares this pod's server before mysqld starts:
     buffer pool, connection limits), then server_id (pod ordinal + 1) and report_host;
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
-      clone         the datadir is empty and a peer's server runs and leads, follows or holds a transaction:
-                    left empty for \`agent clone\`;
+      clone         the datadir is empty, and the Lease names a pod that led this cluster, or a peer's
+                    server runs and leads, follows or holds a transaction: left empty for \`agent clone\`
+                    (which fails, and is retried, until a peer can donate);
       re-clone      the re-clone marker (RECLONE beside the datadir) exists: \`agent run\` is replacing a
                     diverged datadir, nothing is touched here;
-      bootstrap     the datadir is empty and no peer has such data (a new cluster): mariadb-install-db,
+      bootstrap     the datadir is empty, the Lease names nobody who led, and no peer has such data (a new
+                    cluster; to start a cluster over from nothing, delete its Lease): mariadb-install-db,
                     then the root and repl accounts from the secret files, created in bootstrap mode so they
                     write no binlog events.`;
 
@@ -109,6 +111,11 @@ export async function init(argv: string[]): Promise<number> {
     process.stdout.write(`decision: start as is (${s.dataDir} has data)\n`);
     return 0;
   }
+  const led = await formerLeader(s);
+  if (led) {
+    process.stdout.write(`decision: clone (${s.dataDir} is empty and the Lease shows that ${led} led this cluster): left empty for agent clone\n`);
+    return 0;
+  }
   const peersWithData = await peersHoldingData(s);
   if (peersWithData.length > 0) {
     process.stdout.write(`decision: clone (${s.dataDir} is empty and ${peersWithData.join(', ')} ${peersWithData.length === 1 ? 'has' : 'have'} data): left empty for agent clone\n`);
@@ -122,6 +129,22 @@ export async function init(argv: string[]): Promise<number> {
 /** Whether a peer's /status shows data a new pod should clone rather than bootstrap beside. */
 export function hasData(status: AgentStatus | null): boolean {
   return status !== null && status.mysql.up && (status.role !== 'none' || status.mysql.binlogPos !== '' || status.mysql.receivedPos !== '');
+}
+
+/**
+ * Who the Lease shows has led this cluster, '' when nobody ever did (a new cluster) or the Lease is gone. A pod
+ * with an empty datadir in a cluster that has led must clone even when it reaches no peer now (their DNS names
+ * not resolving yet, a NetworkPolicy, peers restarting): bootstrapping beside their data would start a second
+ * history. Not being able to read the Lease is an error, for the same reason.
+ */
+async function formerLeader(s: AgentSettings): Promise<string> {
+  let lease;
+  try {
+    lease = await commandKube(s).getLease();
+  } catch (err) {
+    throw new Error(`cannot read the Lease ${s.namespace}/${s.leaseName} to learn whether this cluster has led: ${(err as Error).message}`);
+  }
+  return lease ? lease.holder || lease.lastHolder || (lease.members?.[0] ?? '') : '';
 }
 
 async function peersHoldingData(s: AgentSettings): Promise<string[]> {

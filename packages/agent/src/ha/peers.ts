@@ -72,7 +72,12 @@ export async function waitPeerApplied(addr: PeerAddress, gtid: string, timeoutMs
 export async function listPeers(s: AgentSettings): Promise<string[]> {
   const configured = Object.keys(s.peerAddresses);
   if (configured.length > 0) return configured.filter((p) => p !== s.podName);
-  const kube = new Kube({
+  return (await commandKube(s).listPods(s.cluster)).filter((p) => p !== s.podName);
+}
+
+/** The API client of a one-shot command (init, clone): kubeApiUrl, or the pod's in-cluster config. */
+export function commandKube(s: AgentSettings): Kube {
+  return new Kube({
     namespace: s.namespace,
     leaseName: s.leaseName,
     leaseDurationMs: s.leaseDurationMs,
@@ -81,5 +86,4 @@ export async function listPeers(s: AgentSettings): Promise<string[]> {
     kubeTokenFile: s.kubeTokenFile,
     podName: s.podName,
   });
-  return (await kube.listPods(s.cluster)).filter((p) => p !== s.podName);
 }
