@@ -22,6 +22,8 @@ export interface NodeContext {
   readonly apiServer: { host: string; port: number };
   /** A free port on the `kubernetes` Service address for this pod's path to the API. */
   readonly takeApiPort: () => number;
+  /** Writes every pod's /etc/hosts from the EndpointSlices now. */
+  readonly syncDns: () => Promise<void>;
   /** What a container of the image sees (built once per image: pods start concurrently). */
   readonly image: (ref: string) => ImageView;
   /** Creates a mount point outside /run that the host lacks (removed when the node stops). */
@@ -117,6 +119,8 @@ export class PodRunner {
   async #run(): Promise<void> {
     mkdirSync(join(this.#dir, 'logs'), { recursive: true });
     this.#podIp = await this.node.bridge.addPod(this.name);
+    // The cluster DNS answers from a pod's first process on, as CoreDNS does.
+    await this.node.syncDns();
     this.#apiPath = await ApiPath.start(API_SERVICE_IP, this.node.takeApiPort(), this.node.apiServer);
     this.#touch();
     while (!this.#terminating) {

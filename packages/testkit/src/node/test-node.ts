@@ -68,6 +68,7 @@ export class TestNode {
         return this.#nextApiPort++;
       },
       ensureMountPoint: (path) => this.#ensureMountPoint(path),
+      syncDns: () => this.#syncDns(),
       image: (ref) => {
         const name = imageName(ref);
         let view = this.#images.get(name);
