@@ -11,6 +11,8 @@ export type ApiPathMode = 'pass' | 'drop' | 'hang';
  */
 export class ApiPath {
   mode: ApiPathMode = 'pass';
+  /** Connections accepted: the agent opens one per API request, so this counts its requests. */
+  connections = 0;
   readonly #sockets = new Set<Socket>();
   readonly #server: Server;
 
@@ -38,6 +40,7 @@ export class ApiPath {
   }
 
   #accept(client: Socket): void {
+    this.connections += 1;
     if (this.mode === 'drop') return void client.resetAndDestroy();
     this.#track(client);
     if (this.mode === 'hang') return void client.pause();

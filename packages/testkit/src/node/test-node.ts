@@ -123,6 +123,14 @@ export class TestNode {
     });
   }
 
+  /**
+   * The pod's processes killed at once and its network gone, as when its node loses power: no hook, no restart,
+   * and the Pod object stays as it was until someone deletes it (then the StatefulSet controller recreates it).
+   */
+  async crash(pod: string): Promise<void> {
+    await this.pod(pod).kill();
+  }
+
   /** The pod's path to the API server: set its mode to partition the pod from the API. */
   apiPath(pod: string): ApiPath {
     const path = this.pod(pod).apiPath;
