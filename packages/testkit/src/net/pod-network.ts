@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { trackCloser } from '../process/registry.js';
-
-const run = promisify(execFile);
+import { alive, iptables, run } from './commands.js';
 
 /** How a pod's processes are started: through a shell that first joins the pod's cgroup, then execs (same PID). */
 export type SpawnWrap = (command: string, args: string[]) => { command: string; args: string[] };
@@ -136,19 +133,10 @@ export class PodNetwork {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Rules and cgroups a harness left behind when it was killed (SIGKILL runs no cleanup). */
 async function removeStale(cgroupRoot: string): Promise<void> {
   for (const table of ['filter', 'mangle']) {
-    const { stdout } = await run('iptables', ['-w', '-t', table, '-S']);
+    const stdout = await iptables('-t', table, '-S');
     const chains = new Set([...stdout.matchAll(/^-N (MYSQLHA(\d+)-(?:CUT|MARK))$/gm)].filter((m) => !alive(Number(m[2]))).map((m) => m[1]!));
     for (const chain of chains) {
       await iptables('-t', table, '-D', 'OUTPUT', '-o', 'lo', '-j', chain).catch(() => undefined);
@@ -172,15 +160,6 @@ async function removeStale(cgroupRoot: string): Promise<void> {
   }
 }
 
-async function iptables(...args: string[]): Promise<void> {
-  try {
-    await run('iptables', ['-w', ...args]);
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`iptables ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
-
 /** The machine's cgroup2 mount, or one mounted for the harness (a hybrid host mounts none by default). */
 async function cgroup2Root(): Promise<string> {
   const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' '));
@@ -191,7 +170,7 @@ async function cgroup2Root(): Promise<string> {
   try {
     await run('mount', ['-t', 'cgroup2', 'none', dir]);
   } catch (error) {
-    throw new Error(`PodNetwork: no cgroup2 mount and mounting one at ${dir} failed: ${(error as { stderr?: string }).stderr ?? error}`);
+    throw new Error(`PodNetwork: no cgroup2 mount and mounting one at ${dir} failed: ${(error as Error).message}`);
   }
   return dir;
 }

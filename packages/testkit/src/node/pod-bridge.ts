@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { alive, ip, iptables } from '../net/commands.js';
 import { trackCloser } from '../process/registry.js';
-
-const run = promisify(execFile);
 
 /** The pod network: 10.244.0.0/24 behind one bridge; the node (this host) is .1 on it. */
 export const POD_SUBNET = '10.244.0';
@@ -33,7 +30,7 @@ export class PodBridge {
     if (process.getuid?.() !== 0) throw new Error('PodBridge: pod networks need root (namespaces, a bridge, iptables)');
     await removeStale();
     const tag = `mh${process.pid}`;
-    const { stdout } = await run('ip', ['-4', 'route', 'show']);
+    const stdout = await ip('-4', 'route', 'show');
     const clash = stdout.split('\n').find((l) => l.startsWith(`${POD_SUBNET}.`) || l.startsWith(`${API_SERVICE_IP} `));
     if (clash) throw new Error(`PodBridge: ${POD_SUBNET}.0/24 or ${API_SERVICE_IP} is already routed on this host (${clash.trim()}); another test node runs, or the host uses the range`);
     const bridge = new PodBridge(tag);
@@ -142,27 +139,18 @@ export class PodBridge {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Bridges, namespaces and rules a killed harness left behind (SIGKILL runs no cleanup). */
 async function removeStale(): Promise<void> {
   const dead = (name: string): boolean => {
     const m = /^mh(\d+)(?:-\d+)?$/.exec(name);
     return m !== null && !alive(Number(m[1]));
   };
-  const { stdout: links } = await run('ip', ['-o', 'link', 'show', 'type', 'bridge']);
+  const links = await ip('-o', 'link', 'show', 'type', 'bridge');
   for (const name of links.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '').filter(dead)) {
     await iptables('-D', 'FORWARD', '-i', name, '-o', name, '-j', 'ACCEPT').catch(() => undefined);
     await ip('link', 'del', name).catch(() => undefined);
   }
-  const { stdout: spaces } = await run('ip', ['netns', 'list']);
+  const spaces = await ip('netns', 'list');
   for (const ns of spaces.split('\n').map((l) => l.split(' ')[0] ?? '').filter(dead)) await ip('netns', 'del', ns).catch(() => undefined);
   let dirs: string[] = [];
   try {
@@ -171,22 +159,4 @@ async function removeStale(): Promise<void> {
     // no /etc/netns yet
   }
   for (const d of dirs.filter(dead)) rmSync(join(NETNS_DIR, d), { recursive: true, force: true });
-}
-
-async function ip(...args: string[]): Promise<void> {
-  try {
-    await run('ip', args);
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`ip ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
-
-async function iptables(...args: string[]): Promise<void> {
-  try {
-    await run('iptables', ['-w', ...args]);
-  } catch (error) {
-    const e = error as { stderr?: string; message: string };
-    throw new Error(`iptables ${args.join(' ')}: ${(e.stderr ?? e.message).trim()}`);
-  }
 }
