@@ -8,6 +8,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { benchArgs } from '../args.mjs';
 
 const usage = `Usage: npm run bench:clone -- [--gib N] [--runs N] [--json] [--record]
 
@@ -18,25 +19,11 @@ same tools without the HTTP hop), then copies the stopped datadir with
 \`tar -cf - | tar -xf -\`, and prints both throughputs (goal: clone >= 0.9x tar) and the image
 sizes recorded in images.lock.json by \`npm run images:build\`. Each copy runs --runs times
 (default 3) and the medians count. --record appends the result to bench/README.md. Data lives under a temporary directory that is removed at the end.`;
-if (argv.help || argv.h) {
-  console.log(usage);
-  process.exit(0);
-}
-const unknown = Object.keys(argv).filter((key) => !['_', 'gib', 'runs', 'json', 'record', 'help', 'h'].includes(key));
-if (unknown.length > 0 || argv._.length > 0) {
-  console.error(`unknown argument ${unknown.length > 0 ? `--${unknown[0]}` : argv._[0]}\n\n${usage}`);
-  process.exit(2);
-}
+const fail = benchArgs(argv, usage, ['gib', 'runs', 'json', 'record']);
 const gib = Number(argv.gib ?? 1);
-if (!(gib > 0)) {
-  console.error(`--gib: expected a positive number, got ${argv.gib}`);
-  process.exit(2);
-}
+if (!(gib > 0)) fail(`--gib: expected a positive number, got ${argv.gib}`);
 const runs = Number(argv.runs ?? 3);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`--runs: expected a whole number >= 1, got ${argv.runs}`);
-  process.exit(2);
-}
+if (!Number.isInteger(runs) || runs < 1) fail(`--runs: expected a whole number >= 1, got ${argv.runs}`);
 $.verbose = false;
 
 const root = resolve('.');

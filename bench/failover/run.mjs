@@ -16,6 +16,7 @@ import {
   stopAll,
 } from '@mysqlha/testkit';
 import { agentSettings, defaultClusterSpec } from '@mysqlha/config';
+import { benchArgs } from '../args.mjs';
 import { SCENARIOS, recover } from './scenarios.mjs';
 import { recordBlock, summarizeScenario, table } from './report.mjs';
 
@@ -34,16 +35,7 @@ Prints p50/p99/max per scenario (--json: a JSON document instead). Writes nothin
 --tls on (default, as in a pod): every MySQL connection is verified TLS and plain TCP is refused; off: no
 certificate, plain TCP, to measure what TLS costs.
 Progress goes to stderr; for JSON alone on stdout: npm run -s bench:failover -- --json`;
-if (argv.help || argv.h) {
-  console.log(usage);
-  process.exit(0);
-}
-const fail = (message) => {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
-};
-const unknown = Object.keys(argv).filter((key) => !['_', 'runs', 'scenarios', 'port-base', 'settings', 'tls', 'json', 'record', 'help', 'h'].includes(key));
-if (unknown.length > 0 || argv._.length > 0) fail(`unknown argument ${unknown.length > 0 ? `--${unknown[0]}` : argv._[0]}`);
+const fail = benchArgs(argv, usage, ['runs', 'scenarios', 'port-base', 'settings', 'tls', 'json', 'record']);
 const runs = Number(argv.runs ?? 5);
 if (!Number.isInteger(runs) || runs < 1) fail(`--runs: expected a whole number >= 1, got ${argv.runs}`);
 const portBase = Number(argv['port-base'] ?? 15500);

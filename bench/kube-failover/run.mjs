@@ -4,6 +4,7 @@
 // (npm run bench:kube-failover does).
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { benchArgs } from '../args.mjs';
 import { KubeCluster, WritableWatcher, cpuPercent, now, rssKiB, sleep, stopAll, summarize, waitFor } from '@mysqlha/testkit';
 
 const PODS = ['mysql-0', 'mysql-1', 'mysql-2'];
@@ -22,16 +23,7 @@ N times (default 20; rolling-restart M times, default 5) under a write load thro
 For each: fault -> first acknowledged write on another pod (none for rolling-restart), the longest gap between
 acknowledged writes, the sum of gaps over 100 ms, acknowledged writes lost, ms with two writable servers.
 Needs root. Writes nothing into the repository unless --record (appends to bench/README.md).`;
-if (argv.help || argv.h) {
-  console.log(usage);
-  process.exit(0);
-}
-const fail = (message) => {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
-};
-const unknown = Object.keys(argv).filter((key) => !['_', 'runs', 'restart-runs', 'scenarios', 'port-base', 'json', 'record', 'help', 'h'].includes(key));
-if (unknown.length > 0 || argv._.length > 0) fail(`unknown argument ${unknown.length > 0 ? `--${unknown[0]}` : argv._[0]}`);
+const fail = benchArgs(argv, usage, ['runs', 'restart-runs', 'scenarios', 'port-base', 'json', 'record']);
 const whole = (key, fallback) => {
   const value = Number(argv[key] ?? fallback);
   if (!Number.isInteger(value) || value < 1) fail(`--${key}: expected a whole number >= 1, got ${argv[key]}`);
