@@ -14,7 +14,8 @@ const usage = `Usage: npm run bench:kube-failover -- [--runs N] [--restart-runs 
 Runs the dev overlay on a real control plane (ports P..P+4, default 17400) with a test node (pods' paths to the API
 on 10.96.0.1:P+100..P+199), measures each agent's RSS, idle CPU and API requests over 10 s, then runs each scenario
 N times (default 20; rolling-restart M times, default 5) under a write load through the mysql-leader Service:
-  kill-mysqld        kill -9 of the leader's mariadbd (its container restarts)
+  kill-mysqld        kill -9 of the leader's mariadbd (its container restarts; the node's longest restart
+                     back-off is 10 s, crashLoopBackOff.maxContainerRestartPeriod, so runs stay seconds apart)
   kill-pod           the leader's pod lost at once (every process killed, no hook, as a node losing power), at a
                      random instant of the holder's 1 s renew cycle; the Lease must expire. The Pod is then
                      deleted and recreated
@@ -102,7 +103,9 @@ async function runOnce(c, load, watcher, name) {
 
 const fmt = (s) => (s ? `${s.p50} / ${s.p99} / ${s.max}` : '-');
 const loadAtStart = loadavg().map((v) => Number(v.toFixed(2)));
-const c = await KubeCluster.start({ portBase, apiPortBase: portBase + 100 });
+// The same server is killed every few seconds: a back-off growing to the kubelet's default 5 min would measure
+// CrashLoopBackOff, not failover. 10 s, as a node with crashLoopBackOff.maxContainerRestartPeriod: 10s.
+const c = await KubeCluster.start({ portBase, apiPortBase: portBase + 100, maxRestartBackOffSeconds: 10 });
 try {
   log(`leader ${await c.waitHealthy(PODS, 180_000)}; measuring the agents over ${IDLE_WINDOW_MS / 1000} s with no writes`);
   const agentPids = PODS.map((p) => c.node.pod(p).pid('agent'));

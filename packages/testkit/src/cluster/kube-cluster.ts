@@ -23,6 +23,8 @@ export interface KubeClusterOptions {
   /** Local volumes on the node: the dev overlay's three, and more for a test that scales up (default 3). */
   readonly volumes?: number;
   readonly log?: (line: string) => void;
+  /** The test node's longest restart back-off (TestNodeOptions). */
+  readonly maxRestartBackOffSeconds?: number;
 }
 
 /** The dev overlay's local volumes (overlays/dev/local-volumes.yaml). */
@@ -76,7 +78,13 @@ export class KubeCluster {
     const cp = await startControlPlane({ portBase: options.portBase, controllers: true, scheduler: true });
     let node: TestNode | undefined;
     try {
-      node = await TestNode.start({ api: cp.api, server: cp.server, apiPortBase: options.apiPortBase, ...(options.log ? { log: options.log } : {}) });
+      node = await TestNode.start({
+        api: cp.api,
+        server: cp.server,
+        apiPortBase: options.apiPortBase,
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.maxRestartBackOffSeconds !== undefined ? { maxRestartBackOffSeconds: options.maxRestartBackOffSeconds } : {}),
+      });
       const volumes = options.volumes ?? DEV_VOLUMES;
       const overlay = join(cp.dir, 'overlay');
       mkdirSync(overlay, { recursive: true });

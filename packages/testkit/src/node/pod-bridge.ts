@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, ip, iptables } from '../net/commands.js';
@@ -45,7 +46,14 @@ export class PodBridge {
       await bridge.close();
       throw error;
     }
-    bridge.#untrack = trackCloser(() => bridge.close());
+    const untrack = trackCloser(() => bridge.close());
+    // An interrupted test exits without awaiting closers: the bridge and namespaces go synchronously then.
+    const onExit = (): void => bridge.#removeNow();
+    process.once('exit', onExit);
+    bridge.#untrack = () => {
+      untrack();
+      process.off('exit', onExit);
+    };
     return bridge;
   }
 
@@ -130,6 +138,15 @@ export class PodBridge {
     for (const pod of [...this.#pods.keys()]) await this.removePod(pod);
     await iptables('-D', 'FORWARD', '-i', this.tag, '-o', this.tag, '-j', 'ACCEPT').catch(() => undefined);
     await ip('link', 'del', this.tag).catch(() => undefined);
+  }
+
+  #removeNow(): void {
+    for (const p of this.#pods.values()) {
+      for (const args of [['netns', 'del', p.ns], ['link', 'del', p.veth]]) spawnSync('ip', args, { stdio: 'ignore' });
+      rmSync(join(NETNS_DIR, p.ns), { recursive: true, force: true });
+    }
+    spawnSync('iptables', ['-w', '-D', 'FORWARD', '-i', this.tag, '-o', this.tag, '-j', 'ACCEPT'], { stdio: 'ignore' });
+    spawnSync('ip', ['link', 'del', this.tag], { stdio: 'ignore' });
   }
 
   #pod(name: string): { ns: string; ip: string; veth: string } {

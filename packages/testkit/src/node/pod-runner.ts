@@ -29,6 +29,8 @@ export interface NodeContext {
   /** Creates a mount point outside /run that the host lacks (removed when the node stops). */
   readonly ensureMountPoint: (path: string) => void;
   readonly log: (line: string) => void;
+  /** The longest restart back-off (the kubelet's crashLoopBackOff.maxContainerRestartPeriod). */
+  readonly maxRestartBackOffSeconds: number;
 }
 
 type State =
@@ -157,7 +159,7 @@ export class PodRunner {
 
   #backoff(run: Run): number {
     if (Date.now() - run.runningSince > BACKOFF_RESET_MS) run.crashes = 0;
-    const s = BACKOFF_S[Math.min(run.crashes, BACKOFF_S.length - 1)]!;
+    const s = Math.min(BACKOFF_S[Math.min(run.crashes, BACKOFF_S.length - 1)]!, this.node.maxRestartBackOffSeconds);
     run.crashes += 1;
     if (s > 0) run.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${s}s restarting failed container=${run.c.name} pod=${this.name}` } };
     this.#touch();

@@ -18,6 +18,12 @@ export interface TestNodeOptions {
   readonly apiPortBase: number;
   /** Where the node's lines go; default nowhere. */
   readonly log?: (line: string) => void;
+  /**
+   * The longest wait before restarting a container that keeps exiting: the kubelet's
+   * crashLoopBackOff.maxContainerRestartPeriod (KubeletCrashLoopBackOffMax), 300 s by default. A benchmark that
+   * kills the same server every few seconds lowers it, as a node configured so would.
+   */
+  readonly maxRestartBackOffSeconds?: number;
 }
 
 const SYNC_MS = 200;
@@ -79,6 +85,7 @@ export class TestNode {
         return view;
       },
       log: options.log ?? (() => {}),
+      maxRestartBackOffSeconds: options.maxRestartBackOffSeconds ?? 300,
     };
   }
 
@@ -87,7 +94,15 @@ export class TestNode {
     const node = new TestNode(options, bridge);
     try {
       await node.#register();
-      node.#untrack = trackCloser(() => node.stop());
+      const untrack = trackCloser(() => node.stop());
+      const onExit = (): void => {
+        for (const top of node.#mountPoints) removeEmptyTree(top);
+      };
+      process.once('exit', onExit);
+      node.#untrack = () => {
+        untrack();
+        process.off('exit', onExit);
+      };
       node.#loop(HEARTBEAT_MS, () => node.#heartbeat());
       node.#loop(SYNC_MS, () => node.#syncPods());
       node.#loop(SYNC_MS * 2, () => node.#syncDns());
