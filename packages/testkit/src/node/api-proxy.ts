@@ -52,11 +52,16 @@ export class ApiPath {
     upstream.pipe(client);
   }
 
-  /** drop resets what is open; hang stops moving bytes on what is open too, as a black-holed route does. */
+  /**
+   * drop resets what is open and refuses what comes; hang accepts but moves no byte, on what is open too (unlike a
+   * black-holed route, a new connection completes its handshake: the caller's request timeout is what it meets);
+   * pass after hang resets the held connections, so nothing held is delivered late.
+   */
   set(mode: ApiPathMode): void {
+    const wasHanging = this.mode === 'hang';
     this.mode = mode;
     for (const s of this.#sockets) {
-      if (mode === 'drop') s.resetAndDestroy();
+      if (mode === 'drop' || (mode === 'pass' && wasHanging)) s.resetAndDestroy();
       if (mode === 'hang') {
         s.unpipe();
         s.pause();

@@ -16,12 +16,10 @@ const NETNS_DIR = '/etc/netns';
  * Each pod's network as a container runtime gives it: a network namespace of its own with a veth on a bridge,
  * a pod IP, and an /etc/hosts that `ip netns exec` mounts over /etc/hosts in every container (the cluster DNS,
  * fed by the node). All on this host: nothing is reachable from beyond it. Pods reach the API through the node's
- * per-pod proxy on the `kubernetes` Service address, and a test cuts pods apart with the packet filter inside
- * their namespaces. Needs root.
+ * per-pod proxy on the `kubernetes` Service address. Needs root.
  */
 export class PodBridge {
   readonly #pods = new Map<string, { ns: string; ip: string; veth: string }>();
-  readonly #cuts = new Set<string>();
   readonly #used = new Set<number>();
   #untrack: () => void = () => {};
 
@@ -84,10 +82,6 @@ export class PodBridge {
     return this.#pod(pod).ns;
   }
 
-  ip(pod: string): string {
-    return this.#pod(pod).ip;
-  }
-
   /** The pod's /etc/hosts, rewritten in place: running processes keep seeing the same file. */
   writeHosts(pod: string, text: string): void {
     writeFileSync(join(NETNS_DIR, this.#pod(pod).ns, 'hosts'), text);
@@ -97,40 +91,10 @@ export class PodBridge {
     const p = this.#pods.get(pod);
     if (!p) return;
     this.#pods.delete(pod);
-    for (const key of [...this.#cuts].filter((k) => k.split('|').includes(pod))) this.#cuts.delete(key);
     await ip('netns', 'del', p.ns).catch(() => undefined);
     await ip('link', 'del', p.veth).catch(() => undefined);
     rmSync(join(NETNS_DIR, p.ns), { recursive: true, force: true });
     this.#used.delete(Number(p.ip.split('.')[3]));
-  }
-
-  /** Drops every packet between `a` and `b`, both ways, open connections included. */
-  async cut(a: string, b: string): Promise<void> {
-    const key = [a, b].sort().join('|');
-    if (this.#cuts.has(key)) return;
-    for (const [self, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const ns = this.#pod(self).ns;
-      const peer = this.#pod(other).ip;
-      await ip('netns', 'exec', ns, 'iptables', '-w', '-I', 'INPUT', '-s', peer, '-j', 'DROP');
-      await ip('netns', 'exec', ns, 'iptables', '-w', '-I', 'OUTPUT', '-d', peer, '-j', 'DROP');
-    }
-    this.#cuts.add(key);
-  }
-
-  /** Restores every cut between pods. */
-  async heal(): Promise<void> {
-    for (const p of this.#pods.values()) {
-      await ip('netns', 'exec', p.ns, 'iptables', '-w', '-F', 'INPUT');
-      await ip('netns', 'exec', p.ns, 'iptables', '-w', '-F', 'OUTPUT');
-    }
-    this.#cuts.clear();
-  }
-
-  cuts(): string[] {
-    return [...this.#cuts].sort();
   }
 
   async close(): Promise<void> {

@@ -4,24 +4,25 @@ import { join } from 'node:path';
 import type { KubeApi } from '@mysqlha/kube-tools';
 import { isAlive } from '../process/registry.js';
 import { ApiPath } from './api-proxy.js';
-import { execInContainer, startContainer, timerMs, type ContainerSpec, type Mount } from './container.js';
+import { containerSpec } from './container-spec.js';
+import { execInContainer, startContainer, timerMs, type ContainerSpec } from './container.js';
 import type { ImageView } from './images.js';
 import { API_SERVICE_IP, NODE_IP, type PodBridge } from './pod-bridge.js';
 import type { Container, Pod, Probe } from './pod-types.js';
 import { httpGet, portNumber, ProbeRunner, tcpOpen } from './probes.js';
-import { podField, PodVolumes } from './volumes.js';
+import { PodVolumes } from './volumes.js';
 
 /** What a pod's runner needs from its node. */
 export interface NodeContext {
   readonly api: KubeApi;
   readonly bridge: PodBridge;
-  readonly nodeName: string;
   /** The node's work folder; each pod gets `pods/<namespace>_<name>_<uid>` under it. */
   readonly dir: string;
   /** The API server on loopback, behind each pod's own path to it. */
   readonly apiServer: { host: string; port: number };
-  /** A free port on the `kubernetes` Service address for this pod's path to the API. */
+  /** A free port on the `kubernetes` Service address for this pod's path to the API, and its return. */
   readonly takeApiPort: () => number;
+  readonly releaseApiPort: (port: number) => void;
   /** Writes every pod's /etc/hosts from the EndpointSlices now. */
   readonly syncDns: () => Promise<void>;
   /** What a container of the image sees (built once per image: pods start concurrently). */
@@ -57,7 +58,6 @@ const BACKOFF_S = [0, 10, 20, 40, 80, 160, 300];
 /** Running this long without exiting forgets earlier crashes, as the kubelet's backoff does. */
 const BACKOFF_RESET_MS = 10 * 60_000;
 const VOLUME_RESYNC_MS = 5_000;
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const iso = (): string => new Date().toISOString();
 
@@ -83,6 +83,7 @@ export class PodRunner {
   readonly #startTime = iso();
   readonly #dir: string;
   #termination: Promise<void> | undefined;
+  #network: Promise<void> | undefined;
 
   constructor(
     private readonly node: NodeContext,
@@ -120,10 +121,14 @@ export class PodRunner {
 
   async #run(): Promise<void> {
     mkdirSync(join(this.#dir, 'logs'), { recursive: true });
-    this.#podIp = await this.node.bridge.addPod(this.name);
+    this.#network = (async () => {
+      this.#podIp = await this.node.bridge.addPod(this.name);
+      this.#apiPath = await ApiPath.start(API_SERVICE_IP, this.node.takeApiPort(), this.node.apiServer);
+    })();
+    await this.#network;
+    if (this.#terminating) return;
     // The cluster DNS answers from a pod's first process on, as CoreDNS does.
     await this.node.syncDns();
-    this.#apiPath = await ApiPath.start(API_SERVICE_IP, this.node.takeApiPort(), this.node.apiServer);
     this.#touch();
     while (!this.#terminating) {
       try {
@@ -170,7 +175,14 @@ export class PodRunner {
   async #runOnce(run: Run): Promise<number | null> {
     if (run.state && 'terminated' in run.state) run.lastState = run.state;
     if (run.child) run.restartCount += 1;
-    const spec = await this.#containerSpec(run.c);
+    const spec = await containerSpec(this.node, this.pod, run.c, {
+      volumes: this.#volumes,
+      podIp: this.#podIp,
+      apiPort: this.#apiPath!.port,
+      logFile: this.logFile(run.c.name),
+    });
+    // Deleted while the spec was read: a process started now would never be signalled.
+    if (this.#terminating) return null;
     run.spec = spec;
     const child = startContainer(spec);
     run.child = child;
@@ -252,65 +264,6 @@ export class PodRunner {
     clearTimeout(timer);
   }
 
-  async #containerSpec(c: Container): Promise<ContainerSpec> {
-    const image = this.node.image(c.image);
-    const mounts: Mount[] = [...image.layers].map(([mountPath, hostPath]) => ({ mountPath, hostPath, readOnly: true }));
-    for (const m of [...(c.volumeMounts ?? [])].sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length)) {
-      this.node.ensureMountPoint(m.mountPath);
-      const base = this.#volumes.hostPath(m.name);
-      mounts.push({ mountPath: m.mountPath, hostPath: m.subPath ? join(base, m.subPath) : base, readOnly: m.readOnly === true });
-    }
-    const podSc = this.pod.spec.securityContext ?? {};
-    const sc = c.securityContext ?? {};
-    const fsGroup = podSc.fsGroup;
-    const argv = c.command ? [...c.command, ...(c.args ?? [])] : [...(c.args ?? image.cmd)];
-    if (argv.length === 0) throw new Error(`test node: container ${c.name} of pod ${this.name} has no command, and its image no CMD`);
-    return {
-      netns: this.node.bridge.netns(this.name),
-      hostname: this.pod.spec.hostname ?? this.name,
-      mounts,
-      runAs: {
-        uid: sc.runAsUser ?? podSc.runAsUser ?? 0,
-        gid: sc.runAsGroup ?? podSc.runAsGroup ?? 0,
-        groups: fsGroup === undefined ? [] : [fsGroup],
-        readOnlyRoot: sc.readOnlyRootFilesystem === true,
-        noNewPrivileges: sc.allowPrivilegeEscalation === false,
-      },
-      argv,
-      env: await this.#env(c, image.env),
-      logFile: this.logFile(c.name),
-    };
-  }
-
-  /** The image's ENV, the Service variables of `kubernetes`, then the container's own env with $(VAR) expanded. */
-  async #env(c: Container, imageEnv: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-    const port = String(this.#apiPath!.port);
-    const env: Record<string, string> = {
-      PATH: DEFAULT_PATH,
-      ...imageEnv,
-      HOSTNAME: this.pod.spec.hostname ?? this.name,
-      KUBERNETES_SERVICE_HOST: API_SERVICE_IP,
-      KUBERNETES_SERVICE_PORT: port,
-      KUBERNETES_SERVICE_PORT_HTTPS: port,
-      KUBERNETES_PORT: `tcp://${API_SERVICE_IP}:${port}`,
-    };
-    const ns = this.pod.metadata.namespace;
-    for (const v of c.env ?? []) {
-      const from = v.valueFrom;
-      if (from?.fieldRef) env[v.name] = podField(this.pod, from.fieldRef.fieldPath, this.#podIp);
-      else if (from?.secretKeyRef || from?.configMapKeyRef) {
-        const ref = (from.secretKeyRef ?? from.configMapKeyRef)!;
-        const kind = from.secretKeyRef ? 'secrets' : 'configmaps';
-        const res = await this.node.api.request('GET', `/api/v1/namespaces/${ns}/${kind}/${ref.name}`);
-        const data = (res.body as { data?: Record<string, string> } | undefined)?.data ?? {};
-        const raw = res.status === 200 ? data[ref.key] : undefined;
-        if (raw === undefined && !ref.optional) throw new Error(`test node: env ${v.name} of ${this.name}/${c.name}: ${kind} ${ns}/${ref.name} has no key ${ref.key}`);
-        if (raw !== undefined) env[v.name] = kind === 'secrets' ? Buffer.from(raw, 'base64').toString() : raw;
-      } else env[v.name] = (v.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
-    }
-    return env;
-  }
-
   /** Deletion: every container stopped within the grace period, the pod's network gone, then the final delete. */
   terminate(graceSeconds: number): Promise<void> {
     this.#termination ??= this.#terminate(graceSeconds);
@@ -325,10 +278,20 @@ export class PodRunner {
     await this.#release();
     const m = this.pod.metadata;
     this.node.log(`${this.name}: containers stopped, network released; deleting the pod`);
-    const res = await this.node.api.request('DELETE', `/api/v1/namespaces/${m.namespace}/pods/${m.name}`, {
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: m.uid } },
-    });
-    this.node.log(`${this.name}: final delete answered ${res.status}${res.status >= 300 ? ` ${JSON.stringify(res.body)}` : ''}`);
+    // Retried until the API server takes it: a pod left Terminating would stall its StatefulSet for good.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.node.api.request('DELETE', `/api/v1/namespaces/${m.namespace}/pods/${m.name}`, {
+          body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: m.uid } },
+        });
+        // 404: gone; 409: the name already belongs to a new pod (its uid differs).
+        if (res.status < 300 || res.status === 404 || res.status === 409) return;
+        this.node.log(`${this.name}: final delete answered ${res.status} ${JSON.stringify(res.body)}; retrying`);
+      } catch (err) {
+        this.node.log(`${this.name}: final delete failed: ${(err as Error).message}; retrying`);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2_000)));
+    }
   }
 
   /** The node stops, or the pod vanished from the API: everything killed now, no hooks. */
@@ -344,7 +307,12 @@ export class PodRunner {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
     for (const run of this.#runs) for (const p of run.probes) p.stop();
-    await this.#apiPath?.close();
+    // A pod deleted while its network was being set up: release what the setup made.
+    await this.#network?.catch(() => undefined);
+    if (this.#apiPath) {
+      await this.#apiPath.close();
+      this.node.releaseApiPort(this.#apiPath.port);
+    }
     await this.node.bridge.removePod(this.name);
   }
 

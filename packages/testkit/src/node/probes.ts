@@ -61,10 +61,6 @@ export class ProbeRunner {
     this.#ok = initial;
   }
 
-  get ok(): boolean {
-    return this.#ok;
-  }
-
   start(): void {
     this.#schedule((this.probe.initialDelaySeconds ?? 0) * 1000);
   }

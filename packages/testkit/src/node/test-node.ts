@@ -48,7 +48,7 @@ export class TestNode {
   readonly #mountPoints: string[] = [];
   readonly #images = new Map<string, ImageView>();
   readonly #context: NodeContext;
-  #nextApiPort: number;
+  readonly #apiPorts = new Set<number>();
   #timers: NodeJS.Timeout[] = [];
   #stopping = false;
   readonly #hosts = new WeakMap<PodRunner, string>();
@@ -61,18 +61,19 @@ export class TestNode {
     this.name = options.name ?? 'test-node';
     // Not under /tmp: the pods mount their own /tmp over it before the folders behind their other mounts.
     this.dir = mkdtempSync(join('/var/tmp', 'mysqlha-node-'));
-    this.#nextApiPort = options.apiPortBase;
     const url = new URL(options.server);
     this.#context = {
       api: options.api,
       bridge,
-      nodeName: this.name,
       dir: this.dir,
       apiServer: { host: url.hostname, port: Number(url.port) },
       takeApiPort: () => {
-        if (this.#nextApiPort > options.apiPortBase + 99) throw new Error('test node: no port left for a pod path to the API');
-        return this.#nextApiPort++;
+        const port = [...Array(100).keys()].map((i) => options.apiPortBase + i).find((p) => !this.#apiPorts.has(p));
+        if (port === undefined) throw new Error(`test node: all 100 ports from ${options.apiPortBase} carry a pod's path to the API`);
+        this.#apiPorts.add(port);
+        return port;
       },
+      releaseApiPort: (port) => void this.#apiPorts.delete(port),
       ensureMountPoint: (path) => this.#ensureMountPoint(path),
       syncDns: () => this.#syncDns(),
       image: (ref) => {
@@ -97,6 +98,7 @@ export class TestNode {
       const untrack = trackCloser(() => node.stop());
       const onExit = (): void => {
         for (const top of node.#mountPoints) removeEmptyTree(top);
+        if (!process.env.MYSQLHA_KEEP_TMP) rmSync(node.dir, { recursive: true, force: true });
       };
       process.once('exit', onExit);
       node.#untrack = () => {
@@ -139,8 +141,9 @@ export class TestNode {
   }
 
   /**
-   * The pod's processes killed at once and its network gone, as when its node loses power: no hook, no restart,
-   * and the Pod object stays as it was until someone deletes it (then the StatefulSet controller recreates it).
+   * The pod's processes killed at once and its network gone, with no hook and no restart, while the Pod object
+   * keeps its last status (Ready included): what the API shows of a pod whose node lost power, in the 40 s or so
+   * before the node lifecycle controller marks it NotReady. Until someone deletes it, nothing recreates it.
    */
   async crash(pod: string): Promise<void> {
     await this.pod(pod).kill();
@@ -207,7 +210,10 @@ export class TestNode {
         this.#runners.set(uid, runner);
       }
       if (runner && pod.metadata.deletionTimestamp) {
-        void runner.terminate(pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30).finally(() => this.#runners.delete(uid));
+        void runner
+          .terminate(pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30)
+          .catch((err: Error) => this.#context.log(`${pod.metadata.name}: termination failed: ${err.message}`))
+          .finally(() => this.#runners.delete(uid));
       }
     }
     for (const [uid, runner] of this.#runners) {
