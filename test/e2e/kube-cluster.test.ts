@@ -63,10 +63,11 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
     const leader = await healthy();
     const follower = PODS.find((p) => p !== leader)!;
     await underWriteLoad(c, PODS, async (load) => {
-      const deletedAt = now();
+      const uid = await c.get<{ metadata: { uid: string } }>(`/api/v1/namespaces/${c.namespace}/pods/${follower}`).then((p) => p.metadata.uid);
       await c.kubectl('delete', 'pod', follower, '--wait=false');
+      await waitFor(`${follower} (uid ${uid}) gone`, async () => (await c.cp.api.request('GET', `/api/v1/namespaces/${c.namespace}/pods/${follower}`)).status === 404, { timeoutMs: 60_000, intervalMs: 20 });
       // Semi-sync still has the other follower: commits go on while the deleted pod is away.
-      await load.waitForAckAfter(deletedAt + 2_000, { on: leader, timeoutMs: 30_000 });
+      await load.waitForAckAfter(now(), { on: leader, timeoutMs: 30_000 });
       expect(await healthy(120_000)).toBe(leader);
     });
   }, 300_000);

@@ -59,13 +59,18 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('each rule of the agen
     return waitFor(`an agent to say ${pattern}`, () => c.node.logLines('agent').find((l) => (l.split(' ')[1] ?? '') >= since && pattern.test(l)), { timeoutMs: 60_000, intervalMs: 200 });
   }
 
-  async function without(index: number, provoke: (leader: string) => Promise<void>, pattern: RegExp): Promise<string> {
+  /**
+   * Takes rule `index` away, provokes the call it allows (`provoke` returns what the agent that makes the call must
+   * say), checks what holds without it (`meanwhile`), then gives the rule back and waits for a healthy cluster.
+   */
+  async function without(index: number, provoke: (leader: string) => Promise<RegExp>, meanwhile: () => Promise<void> = async () => {}): Promise<string> {
     const leader = await healthy();
     const since = new Date().toISOString();
     await setRules(rules.filter((_, i) => i !== index));
     try {
-      await provoke(leader);
-      return await said(pattern, since);
+      const line = await said(await provoke(leader), since);
+      await meanwhile();
+      return line;
     } finally {
       await setRules(rules);
       await healthy();
@@ -73,39 +78,93 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('each rule of the agen
     }
   }
 
+  async function newHolder(not: string): Promise<string> {
+    return waitFor(`a Lease holder other than ${not}`, async () => {
+      const holder = await c.leaseHolder();
+      return holder !== '' && holder !== not ? holder : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+  }
+
+  /** `check` holds at each of 10 looks over 2 s (not just once, as a sample that happened to fail would). */
+  async function holds(what: string, check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      expect(await check(), `${what} (look ${i + 1} of 10)`).toBe(true);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Every server answers, read-only: asked directly, not through the watcher's samples. */
+  async function noneWritable(): Promise<boolean> {
+    for (const pod of PODS) {
+      const conn = await c.openOn(c.node.pod(pod).podIp, 2_000);
+      try {
+        const [rows] = await conn.query('SELECT @@global.read_only AS ro');
+        if (Number((rows as { ro: number }[])[0]?.ro) !== 1) return false;
+      } finally {
+        conn.destroy();
+      }
+    }
+    return true;
+  }
+
   it('without get/patch on its pods: a new leader cannot label itself, says so, and the Service routes nowhere until it can', async () => {
-    const line = await without(0, async (leader) => {
-      await c.kubectl('delete', 'pod', leader, '--wait=false');
-      // Nothing labelled leader: the Service must not route writes anywhere.
-      await waitFor('the leader Service to have no endpoint', async () => (await c.serviceEndpoints('mysql-leader')).length === 0, { timeoutMs: 30_000 });
-    }, /cannot (patch|get) resource "pods"/);
+    let holder = '';
+    const line = await without(
+      0,
+      async (leader) => {
+        await c.kubectl('delete', 'pod', leader, '--wait=false');
+        holder = await newHolder(leader);
+        return new RegExp(`^${holder}: .*cannot patch resource "pods"`);
+      },
+      () =>
+        holds(`${holder} holds the Lease unlabelled and the leader Service routes nowhere`, async () => {
+          const roles = await c.roles();
+          return (await c.leaseHolder()) === holder && roles[holder] !== 'leader' && (await c.serviceEndpoints('mysql-leader')).length === 0;
+        }),
+    );
     expect(line).toMatch(/403/);
   }, 300_000);
 
   it('without list on pods: each agent keeps its last list of peers and says why; the leader keeps leading', async () => {
     const before = await healthy();
-    const line = await without(1, async () => {}, /listing the cluster's pods failed, keeping the last list: .*cannot list resource "pods"/);
+    const line = await without(
+      1,
+      async () => /listing the cluster's pods failed, keeping the last list: .*cannot list resource "pods"/,
+      () => holds(`${before} keeps the Lease and the leader Service`, async () => (await c.leaseHolder()) === before && (await c.serviceEndpoints('mysql-leader'))[0]?.pod === before),
+    );
     expect(line).toMatch(/403/);
-    expect(await c.leaseHolder()).toBe(before);
   }, 300_000);
 
   it('without get/update on the Lease: the leader cannot renew, says so, and stops being writable', async () => {
-    await without(2, async () => {
-      await waitFor('no writable server', () => watcher.writableNow().length === 0, { timeoutMs: 20_000 });
-    }, /lease renew failed: .*cannot (update|get) resource "leases"/);
+    await without(
+      2,
+      async (leader) => new RegExp(`^${leader}: .*lease renew failed: .*cannot (update|get) resource "leases"`),
+      async () => {
+        await waitFor('no writable server', noneWritable, { timeoutMs: 20_000 });
+        await holds('no writable server', noneWritable);
+      },
+    );
   }, 300_000);
 
   it('without create on Leases: with the Lease deleted nobody can lead; the agents say why', async () => {
-    await without(3, async () => {
-      await c.cp.api.expect('DELETE', '/apis/coordination.k8s.io/v1/namespaces/mysqlha-dev/leases/mysql-leader');
-      await waitFor('no writable server', () => watcher.writableNow().length === 0, { timeoutMs: 20_000 });
-    }, /cannot create resource "leases"/);
+    await without(
+      3,
+      async () => {
+        await c.cp.api.expect('DELETE', '/apis/coordination.k8s.io/v1/namespaces/mysqlha-dev/leases/mysql-leader');
+        return /cannot create resource "leases"/;
+      },
+      async () => {
+        await waitFor('no writable server', noneWritable, { timeoutMs: 20_000 });
+        await holds('no writable server, and no Lease', async () => (await noneWritable()) && (await c.cp.api.request('GET', '/apis/coordination.k8s.io/v1/namespaces/mysqlha-dev/leases/mysql-leader')).status === 404);
+      },
+    );
   }, 300_000);
 
   it('without create on Events: the failover happens all the same, and the lost event is reported', async () => {
     await without(4, async (leader) => {
       await c.kubectl('delete', 'pod', leader, '--wait=false');
-      await waitFor('a new leader', async () => ((await c.leaseHolder()) || leader) !== leader, { timeoutMs: 60_000 });
-    }, /event \w+ not recorded: .*cannot create resource "events"/);
+      await newHolder(leader);
+      return /event \w+ not recorded: .*cannot create resource "events"/;
+    });
   }, 300_000);
 });

@@ -34,7 +34,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('kubectl scale and rol
       await c.waitHealthy(FOUR, 180_000);
     }, FOUR);
     const cloneLog = c.node.logLines('clone').filter((l) => l.startsWith('mysql-3:'));
-    expect(cloneLog.join('\n'), 'mysql-3 was seeded from a peer').toMatch(/mysql-[0-2]/);
+    expect(cloneLog.join('\n'), 'mysql-3 was seeded from a peer').toMatch(/clone: copied \d+ bytes from mysql-[0-2]/);
 
     await underWriteLoad(c, FOUR, async () => {
       await c.kubectl('scale', 'statefulset', 'mysql', '--replicas=3');
@@ -46,6 +46,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('kubectl scale and rol
   it('rollout restart: every pod replaced in turn, the leader handed over, never two writable, nothing lost', async () => {
     await c.waitHealthy(THREE);
     const before = await uids();
+    const since = new Date().toISOString();
     await underWriteLoad(c, THREE, async () => {
       await c.kubectl('rollout', 'restart', 'statefulset', 'mysql');
       await c.kubectl('rollout', 'status', 'statefulset', 'mysql', '--timeout=300s');
@@ -53,5 +54,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('kubectl scale and rol
     });
     const after = await uids();
     for (const pod of THREE) expect(after[pod], `${pod} was replaced`).not.toBe(before[pod]);
+    const handovers = c.node.logLines('agent').filter((l) => (l.split(' ')[1] ?? '') >= since && /the lease was handed to me by mysql-\d/.test(l));
+    expect(handovers.length, 'the leader handed the Lease over when its pod was replaced').toBeGreaterThan(0);
   }, 600_000);
 });

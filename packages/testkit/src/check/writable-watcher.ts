@@ -25,6 +25,8 @@ export interface Watched {
 export class WritableWatcher extends BackgroundLoop {
   readonly overlaps: WritableOverlap[] = [];
   samples = 0;
+  /** Successful reads of `@@read_only` per server: a server that never answered was never judged. */
+  readonly reads = new Map<string, number>();
   #writable: string[] = [];
   #open: { servers: Set<string>; from: number } | undefined;
   #connections = new Map<string, mysql.Connection>();
@@ -91,6 +93,7 @@ export class WritableWatcher extends BackgroundLoop {
         this.#connections.set(server.name, connection);
       }
       const [rows] = await connection.query({ sql: 'SELECT @@read_only AS ro', timeout });
+      this.reads.set(server.name, (this.reads.get(server.name) ?? 0) + 1);
       return Number((rows as { ro: number }[])[0]?.ro) === 0;
     } catch {
       this.#drop(server.name);
