@@ -83,7 +83,7 @@ describe('kubectl scale from 3 to 4 pods under write load (agents against the fa
     // Init container `init`: an empty datadir next to peers holding data is cloned, never bootstrapped.
     const init = await newAgent.cli(['init'], 30_000);
     expect(init.code, init.stderr).toBe(0);
-    expect(init.stdout).toMatch(new RegExp(`decision: clone \\(.* is empty and the Lease shows that ${leader} led this cluster\\)`));
+    expect(init.stdout).toMatch(new RegExp(`decision: clone \\(.* is empty and the Lease shows a cluster with data: ${leader} holds it\\)`));
     expect(readFileSync(join(newAgent.runDir, 'my.cnf'), 'utf8')).toMatch(/^server_id = 4$/m);
     expect(!existsSync(newServer.dataDir) || readdirSync(newServer.dataDir).length === 0, 'init left the datadir empty').toBe(true);
 

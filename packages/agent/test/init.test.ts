@@ -128,13 +128,20 @@ describe('agent init against a real mariadbd', () => {
     try {
       const r = await cli(['init', '--data-dir', empty], env);
       expect(r.stderr).toBe('');
-      expect(r.stdout).toMatch(/decision: clone \(.* is empty and the Lease shows that mysql-0 led this cluster\)/);
+      expect(r.stdout).toMatch(/decision: clone \(.* is empty and the Lease shows a cluster with data: mysql-0 holds it\)/);
       expect(existsSync(empty) ? readdirSync(empty) : [], 'nothing bootstrapped beside the cluster').toEqual([]);
-      // Whether the cluster has led cannot be told without the API: init fails (the kubelet retries it).
+      // A holder that never led released it without its name: the position its predecessor recorded remains.
+      kube.editLease((lease) => {
+        lease.spec.holderIdentity = '';
+        lease.metadata.annotations = { 'mysqlha.io/position': '0-1-5' };
+      });
+      const released = await cli(['init', '--data-dir', empty], env);
+      expect(released.stdout).toMatch(/decision: clone \(.* is empty and the Lease shows a cluster with data: a leader recorded position 0-1-5 in it\)/);
+      // Whether the cluster has data cannot be told without the API: init fails (the kubelet retries it).
       kube.partition('mysql-2', 'drop');
       const cut = await cli(['init', '--data-dir', empty], env);
       expect(cut.code).toBe(1);
-      expect(cut.stderr).toMatch(/cannot read the Lease db\/mysql-leader to learn whether this cluster has led/);
+      expect(cut.stderr).toMatch(/cannot read the Lease db\/mysql-leader to learn whether this cluster has data/);
       expect(existsSync(empty) ? readdirSync(empty) : []).toEqual([]);
     } finally {
       kube.heal('mysql-2');

@@ -46,7 +46,9 @@ export async function clone(argv: string[]): Promise<number> {
       process.stdout.write(`clone: nothing to do: ${result.reason}\n`);
       return 0;
     case 'no-donor':
-      process.stderr.write('clone: the datadir is empty and no peer can donate a copy; retrying when the pod restarts\n');
+      process.stderr.write(
+        `clone: the datadir is empty and no peer can donate a copy; retrying when the pod restarts. If this cluster's data is gone for good (every volume lost, or a reinstall on new volumes), delete the Lease ${s.namespace}/${s.leaseName}: its pods then bootstrap anew\n`,
+      );
       return 1;
     case 'cloned':
       process.stdout.write(`clone: copied ${result.bytes} bytes from ${result.donor} in ${result.seconds.toFixed(1)} s; replication starts at ${result.gtid || 'the beginning'}\n`);

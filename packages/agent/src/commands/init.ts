@@ -17,13 +17,14 @@ Prepares this pod's server before mysqld starts:
     buffer pool, connection limits), then server_id (pod ordinal + 1) and report_host;
   - decides what to do with the datadir and prints it:
       start as is   the datadir has data;
-      clone         the datadir is empty, and the Lease names a pod that led this cluster, or a peer's
-                    server runs and leads, follows or holds a transaction: left empty for \`agent clone\`
-                    (which fails, and is retried, until a peer can donate);
+      clone         the datadir is empty, and the Lease shows a cluster with data (a holder, a last holder,
+                    a recorded position or members), or a peer's server runs and leads, follows or holds a
+                    transaction: left empty for \`agent clone\` (which fails, and is retried, until a peer
+                    can donate);
       re-clone      the re-clone marker (RECLONE beside the datadir) exists: \`agent run\` is replacing a
                     diverged datadir, nothing is touched here;
-      bootstrap     the datadir is empty, the Lease names nobody who led, and no peer has such data (a new
-                    cluster; to start a cluster over from nothing, delete its Lease): mariadb-install-db,
+      bootstrap     the datadir is empty, the Lease shows no data, and no peer has such data (a new cluster;
+                    to start a cluster over from nothing, delete its Lease): mariadb-install-db,
                     then the root and repl accounts from the secret files, created in bootstrap mode so they
                     write no binlog events.`;
 
@@ -111,9 +112,9 @@ export async function init(argv: string[]): Promise<number> {
     process.stdout.write(`decision: start as is (${s.dataDir} has data)\n`);
     return 0;
   }
-  const led = await formerLeader(s);
-  if (led) {
-    process.stdout.write(`decision: clone (${s.dataDir} is empty and the Lease shows that ${led} led this cluster): left empty for agent clone\n`);
+  const shown = await leaseShowsData(s);
+  if (shown) {
+    process.stdout.write(`decision: clone (${s.dataDir} is empty and the Lease shows a cluster with data: ${shown}): left empty for agent clone\n`);
     return 0;
   }
   const peersWithData = await peersHoldingData(s);
@@ -132,19 +133,26 @@ export function hasData(status: AgentStatus | null): boolean {
 }
 
 /**
- * Who the Lease shows has led this cluster, '' when nobody ever did (a new cluster) or the Lease is gone. A pod
- * with an empty datadir in a cluster that has led must clone even when it reaches no peer now (their DNS names
- * not resolving yet, a NetworkPolicy, peers restarting): bootstrapping beside their data would start a second
- * history. Not being able to read the Lease is an error, for the same reason.
+ * What in the Lease shows that this cluster has data, '' when nothing does (a new cluster, or a Lease deleted by
+ * hand). A holder, a last holder, a recorded position or a members record each do: only a pod with data is ever
+ * elected, and a nameless release by a holder that never led still leaves the last leader's position. A pod with
+ * an empty datadir in such a cluster must clone, even when it reaches no peer now (their names not resolving
+ * yet, a NetworkPolicy, peers restarting): bootstrapping beside their data would start a second history. Not being
+ * able to read the Lease is an error, for the same reason.
  */
-async function formerLeader(s: AgentSettings): Promise<string> {
+async function leaseShowsData(s: AgentSettings): Promise<string> {
   let lease;
   try {
     lease = await commandKube(s).getLease();
   } catch (err) {
-    throw new Error(`cannot read the Lease ${s.namespace}/${s.leaseName} to learn whether this cluster has led: ${(err as Error).message}`);
+    throw new Error(`cannot read the Lease ${s.namespace}/${s.leaseName} to learn whether this cluster has data: ${(err as Error).message}`);
   }
-  return lease ? lease.holder || lease.lastHolder || (lease.members?.[0] ?? '') : '';
+  if (!lease) return '';
+  if (lease.holder) return `${lease.holder} holds it`;
+  if (lease.lastHolder) return `${lease.lastHolder} held it last`;
+  if (lease.position) return `a leader recorded position ${lease.position} in it`;
+  if (lease.members !== null) return 'a leader recorded its members in it';
+  return '';
 }
 
 async function peersHoldingData(s: AgentSettings): Promise<string[]> {
