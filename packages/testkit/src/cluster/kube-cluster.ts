@@ -2,16 +2,16 @@ import { execFile } from 'node:child_process';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { binaryPath } from '@mysqlha/kube-tools';
-import { ROLE_LABEL } from '@mysqlha/config';
-import { startControlPlane, type ControlPlane } from '../kube/control-plane.js';
 import mysql from 'mysql2/promise';
-import { WriteLoad } from '../check/write-load.js';
+import { ROLE_LABEL } from '@mysqlha/config';
+import { binaryPath } from '@mysqlha/kube-tools';
 import type { Watched } from '../check/writable-watcher.js';
+import { WriteLoad } from '../check/write-load.js';
+import { startControlPlane, type ControlPlane } from '../kube/control-plane.js';
 import { TestNode } from '../node/test-node.js';
+import { repoRoot } from '../util/files.js';
 import { waitFor } from '../util/wait.js';
 import { ServiceRoute } from './service-route.js';
-import { repoRoot } from '../util/files.js';
 
 const exec = promisify(execFile);
 
@@ -99,14 +99,15 @@ export class KubeCluster {
         writeFileSync(join(overlay, file), localVolume(DEV_VOLUMES + i, dir, node!.name));
         return `  - ${file}`;
       });
-      const patches = dirs.slice(0, DEV_VOLUMES).map((dir, i) => {
-        return [
+      // The dev overlay's own volumes, on this node's folders.
+      const patches = dirs.slice(0, DEV_VOLUMES).map((dir, i) =>
+        [
           `  - target: { kind: PersistentVolume, name: mysqlha-dev-data-${i} }`,
           '    patch: |-',
           `      - { op: replace, path: /spec/local/path, value: "${dir}" }`,
           `      - { op: replace, path: /spec/nodeAffinity/required/nodeSelectorTerms/0/matchExpressions/0/values/0, value: ${node!.name} }`,
-        ].join('\n');
-      });
+        ].join('\n'),
+      );
       writeFileSync(join(overlay, 'kustomization.yaml'), ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources:', `  - ${relative(overlay, join(root, 'overlays', 'dev'))}`, ...extra, 'patches:', ...patches, ''].join('\n'));
       const kubectl = binaryPath('kubectl');
       const rendered = (await exec(kubectl, ['kustomize', overlay], { maxBuffer: 16 << 20 })).stdout;
