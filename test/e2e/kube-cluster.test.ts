@@ -65,7 +65,11 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
     await underWriteLoad(c, PODS, async (load) => {
       const uid = await c.get<{ metadata: { uid: string } }>(`/api/v1/namespaces/${c.namespace}/pods/${follower}`).then((p) => p.metadata.uid);
       await c.kubectl('delete', 'pod', follower, '--wait=false');
-      await waitFor(`${follower} (uid ${uid}) gone`, async () => (await c.cp.api.request('GET', `/api/v1/namespaces/${c.namespace}/pods/${follower}`)).status === 404, { timeoutMs: 60_000, intervalMs: 20 });
+      // Gone: the name is free (404) or already taken by the pod the StatefulSet controller made in its place.
+      await waitFor(`${follower} (uid ${uid}) gone`, async () => {
+        const res = await c.cp.api.request('GET', `/api/v1/namespaces/${c.namespace}/pods/${follower}`);
+        return res.status === 404 || (res.body as { metadata: { uid: string } }).metadata.uid !== uid;
+      }, { timeoutMs: 60_000, intervalMs: 20 });
       // Semi-sync still has the other follower: commits go on while the deleted pod is away.
       await load.waitForAckAfter(now(), { on: leader, timeoutMs: 30_000 });
       expect(await healthy(120_000)).toBe(leader);
