@@ -22,7 +22,8 @@ export async function underWriteLoad(c: KubeCluster, pods: readonly string[], bo
     await route.stop();
   }
   expect(watcher.overlaps, 'never two writable servers').toEqual([]);
-  for (const pod of all) expect(watcher.reads.get(pod) ?? 0, `${pod} answered the writable sampling`).toBeGreaterThan(10);
+  // Every server was judged: those still there at the end throughout, one that left at least before it left.
+  for (const pod of all) expect(watcher.reads.get(pod) ?? 0, `${pod} answered the writable sampling`).toBeGreaterThan(after.includes(pod) ? 10 : 0);
   expect(route.multiple, 'the leader Service never had two ready endpoints').toBe(0);
   await c.waitAllHave(after, load.ackedIds());
 }

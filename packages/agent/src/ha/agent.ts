@@ -1010,7 +1010,7 @@ export class Agent {
         if (gtidEqual(a, b)) return x.ordinal - y.ordinal;
         return gtidAtLeast(a, b) ? -1 : 1;
       })[0];
-      if (!target) throw new Error('no follower can take over: none is reachable, healthy and able to reach the API');
+      if (!target) throw new Error(`no follower can take over: ${o.peers.map((p) => `${p.name} ${whyNotCandidate(p)}`).join('; ') || 'no peer known'}`);
     }
     if (!(await this.renew(this.local?.binlogPos ?? ''))) throw new Error('could not renew the lease before the switchover');
     const deadline = (this.clock.lastRenewStart ?? performance.now()) + this.clock.stepDownAfterMs() - this.s.loopIntervalMs;
@@ -1129,4 +1129,13 @@ export class Agent {
       updatedAt: new Date().toISOString(),
     };
   }
+}
+
+/** Why a peer cannot take a planned handover, as an operator reads it. */
+function whyNotCandidate(p: PeerView): string {
+  if (!p.reachable) return 'does not answer';
+  if (!p.mysqlUp) return 'has its mysqld down';
+  if (p.diverged) return 'diverged';
+  if (!p.apiReachable) return 'cannot read the Lease';
+  return 'can take over';
 }
