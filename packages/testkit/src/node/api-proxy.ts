@@ -10,7 +10,7 @@ export type ApiPathMode = 'pass' | 'drop' | 'hang';
  * switching its mode.
  */
 export class ApiPath {
-  mode: ApiPathMode = 'pass';
+  #mode: ApiPathMode = 'pass';
   /** Connections accepted: the agent opens one per API request, so this counts its requests. */
   connections = 0;
   readonly #sockets = new Set<Socket>();
@@ -33,6 +33,10 @@ export class ApiPath {
     return path;
   }
 
+  get mode(): ApiPathMode {
+    return this.#mode;
+  }
+
   #track(s: Socket): void {
     this.#sockets.add(s);
     s.on('close', () => this.#sockets.delete(s));
@@ -41,9 +45,9 @@ export class ApiPath {
 
   #accept(client: Socket): void {
     this.connections += 1;
-    if (this.mode === 'drop') return void client.resetAndDestroy();
+    if (this.#mode === 'drop') return void client.resetAndDestroy();
     this.#track(client);
-    if (this.mode === 'hang') return void client.pause();
+    if (this.#mode === 'hang') return void client.pause();
     const upstream = connect(this.target.port, this.target.host);
     this.#track(upstream);
     upstream.on('close', () => client.destroy());
@@ -58,8 +62,8 @@ export class ApiPath {
    * pass after hang resets the held connections, so nothing held is delivered late.
    */
   set(mode: ApiPathMode): void {
-    const wasHanging = this.mode === 'hang';
-    this.mode = mode;
+    const wasHanging = this.#mode === 'hang';
+    this.#mode = mode;
     for (const s of this.#sockets) {
       if (mode === 'drop' || (mode === 'pass' && wasHanging)) s.resetAndDestroy();
       if (mode === 'hang') {
