@@ -115,15 +115,18 @@ export class TestNode {
     return node;
   }
 
-  /** The runner of a pod on this node (its IP, its containers' PIDs, its path to the API). */
+  /**
+   * The runner of a pod on this node (its IP, its containers' PIDs, its path to the API): while a pod is being
+   * replaced, the one the StatefulSet controller made last.
+   */
   pod(name: string): PodRunner {
-    const runner = [...this.#runners.values()].find((r) => r.name === name);
+    const runner = [...this.#runners.values()].reverse().find((r) => r.name === name);
     if (!runner) throw new Error(`test node: no pod ${name} runs here (running: ${this.pods().join(', ') || 'none'})`);
     return runner;
   }
 
   pods(): string[] {
-    return [...this.#runners.values()].map((r) => r.name).sort();
+    return [...new Set([...this.#runners.values()].map((r) => r.name))].sort();
   }
 
   /**
