@@ -21,6 +21,7 @@ const NETNS_DIR = '/etc/netns';
 export class PodBridge {
   readonly #pods = new Map<string, { ns: string; ip: string; veth: string }>();
   readonly #used = new Set<number>();
+  #last = 1;
   #untrack: () => void = () => {};
 
   private constructor(readonly tag: string) {}
@@ -58,9 +59,12 @@ export class PodBridge {
   /** A network namespace, veth and pod IP for `pod`; the IP stays free for reuse once removed. */
   async addPod(pod: string): Promise<string> {
     if (this.#pods.has(pod)) throw new Error(`PodBridge: pod ${pod} already has a network`);
-    const n = [...Array(250).keys()].map((i) => i + 2).find((i) => !this.#used.has(i));
+    // The next free address after the last one given, as IPAM does: an address handed straight back to a new pod
+    // would meet its peers' neighbour caches still holding the old pod's link address, silent for half a minute.
+    const n = [...Array(250).keys()].map((i) => ((this.#last - 2 + 1 + i) % 250) + 2).find((i) => !this.#used.has(i));
     if (n === undefined) throw new Error('PodBridge: no pod IP left');
     this.#used.add(n);
+    this.#last = n;
     const ns = `${this.tag}-${n}`;
     const veth = `${this.tag}v${n}`;
     const podIp = `${POD_SUBNET}.${n}`;
