@@ -10,6 +10,7 @@ import type { ImageView } from './images.js';
 import { API_SERVICE_IP, NODE_IP, type PodBridge } from './pod-bridge.js';
 import type { Container, Pod, Probe } from './pod-types.js';
 import { httpGet, portNumber, ProbeRunner, tcpOpen } from './probes.js';
+import { Timers } from './timers.js';
 import { PodVolumes } from './volumes.js';
 
 /** What a pod's runner needs from its node. */
@@ -78,7 +79,7 @@ export class PodRunner {
   #stopped = false;
   #statusDirty = false;
   #statusPushing: Promise<void> | undefined;
-  #timers = new Set<NodeJS.Timeout>();
+  readonly #timers = new Timers();
   readonly #conditions = new Map<string, { status: string; at: string }>();
   readonly #startTime = iso();
   readonly #dir: string;
@@ -136,15 +137,15 @@ export class PodRunner {
         break;
       } catch (err) {
         this.node.log(`${this.name}: volumes not ready: ${(err as Error).message}`);
-        await this.#sleep(1000);
+        await this.#timers.sleep(1000);
       }
     }
-    this.#every(VOLUME_RESYNC_MS, () => this.#volumes.refresh().catch((err: Error) => this.node.log(`${this.name}: volume resync: ${err.message}`)));
+    this.#timers.every(VOLUME_RESYNC_MS, () => this.#volumes.refresh().catch((err: Error) => this.node.log(`${this.name}: volume resync: ${err.message}`)));
     for (const run of this.#runs.filter((r) => r.init)) {
       while (!this.#terminating) {
         const code = await this.#runOnce(run);
         if (code === 0) break;
-        await this.#sleep(this.#backoff(run));
+        await this.#timers.sleep(this.#backoff(run));
       }
     }
     if (this.#terminating) return;
@@ -158,7 +159,7 @@ export class PodRunner {
     while (!this.#terminating) {
       await this.#runOnce(run);
       if (this.#terminating || this.pod.spec.restartPolicy === 'Never') return;
-      await this.#sleep(this.#backoff(run));
+      await this.#timers.sleep(this.#backoff(run));
     }
   }
 
@@ -305,7 +306,7 @@ export class PodRunner {
   async #release(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.stop();
     for (const run of this.#runs) for (const p of run.probes) p.stop();
     // A pod deleted while its network was being set up: release what the setup made.
     await this.#network?.catch(() => undefined);
@@ -314,27 +315,6 @@ export class PodRunner {
       this.node.releaseApiPort(this.#apiPath.port);
     }
     await this.node.bridge.removePod(this.name);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        resolve();
-      }, ms);
-      this.#timers.add(t);
-    });
-  }
-
-  #every(ms: number, fn: () => Promise<unknown>): void {
-    const tick = (): void => {
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        void fn().finally(() => !this.#stopped && tick());
-      }, ms);
-      this.#timers.add(t);
-    };
-    tick();
   }
 
   /** Marks the status changed and pushes it; pushes never overlap, and the last change always lands. */

@@ -6,6 +6,7 @@ import type { ApiPath } from './api-proxy.js';
 import { imageName, imageView, type ImageView } from './images.js';
 import { NODE_IP, PodBridge } from './pod-bridge.js';
 import { PodRunner, type NodeContext } from './pod-runner.js';
+import { Timers } from './timers.js';
 import type { Pod } from './pod-types.js';
 
 export interface TestNodeOptions {
@@ -49,7 +50,7 @@ export class TestNode {
   readonly #images = new Map<string, ImageView>();
   readonly #context: NodeContext;
   readonly #apiPorts = new Set<number>();
-  #timers: NodeJS.Timeout[] = [];
+  readonly #timers = new Timers();
   #stopping = false;
   readonly #hosts = new WeakMap<PodRunner, string>();
   #untrack: () => void = () => {};
@@ -159,19 +160,9 @@ export class TestNode {
     return path;
   }
 
+  /** Runs `fn` every `ms` until the node stops; a failed run is logged and the next one tried. */
   #loop(ms: number, fn: () => Promise<void>): void {
-    const tick = (): void => {
-      const t = setTimeout(() => {
-        void fn()
-          .catch((err: Error) => this.#context.log(`node: ${err.message}`))
-          .finally(() => {
-            this.#timers = this.#timers.filter((x) => x !== t);
-            if (!this.#stopping) tick();
-          });
-      }, ms);
-      this.#timers.push(t);
-    };
-    tick();
+    this.#timers.every(ms, () => fn().catch((err: Error) => this.#context.log(`node: ${err.message}`)));
   }
 
   async #register(): Promise<void> {
@@ -267,7 +258,7 @@ export class TestNode {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#untrack();
-    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.stop();
     await Promise.all([...this.#runners.values()].map((r) => r.kill()));
     this.#runners.clear();
     await this.bridge.close();
