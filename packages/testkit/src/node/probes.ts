@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { tcpConnect } from '../util/port-free.js';
 import type { Container, Probe } from './pod-types.js';
 
 /** One probe attempt: exec in the container, an HTTP GET or a TCP connect to the pod IP; true on success. */
@@ -25,19 +25,9 @@ export function httpGet(host: string, port: number, path: string, timeoutMs: num
   });
 }
 
-export function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: timeoutMs });
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', () => resolve(false));
-  });
+/** A tcpSocket probe: the port accepts a connection within the timeout. */
+export async function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return (await tcpConnect(host, port, timeoutMs)) === 'open';
 }
 
 /**
