@@ -5,7 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { benchArgs } from '../args.mjs';
-import { KubeCluster, WritableWatcher, cpuPercent, now, rssKiB, sleep, stopAll, summarize, waitFor } from '@mysqlha/testkit';
+import { KubeCluster, WritableWatcher, cpuPercent, now, rssKiB, sleep, stopAll, summarize } from '@mysqlha/testkit';
 
 const PODS = ['mysql-0', 'mysql-1', 'mysql-2'];
 const SCENARIOS = ['kill-mysqld', 'kill-pod', 'delete-leader-pod', 'rolling-restart'];
@@ -44,25 +44,10 @@ const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11,
 const toMiB = (kib) => Number((kib / 1024).toFixed(1));
 process.on('SIGINT', () => void stopAll().finally(() => process.exit(130)));
 
-/** Gaps between consecutive acknowledged writes within [from, to]: the longest, and the sum of those over GAP_MS. */
+/** Within [from, to]: the longest gap between acknowledged writes, and the sum of the gaps over GAP_MS. */
 function gaps(load, from, to) {
-  let previous = from;
-  let longest = 0;
-  let total = 0;
-  for (const t of [...load.acked.filter((w) => w.at > from && w.at <= to).map((w) => w.at), to]) {
-    const gap = t - previous;
-    longest = Math.max(longest, gap);
-    if (gap > GAP_MS) total += gap;
-    previous = t;
-  }
-  return { longestGapMs: Math.round(longest), unavailableMs: Math.round(total) };
-}
-
-async function newHolder(c, not) {
-  return waitFor(`a Lease holder other than ${not}`, async () => {
-    const holder = await c.leaseHolder();
-    return holder !== '' && holder !== not ? holder : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 20 });
+  const all = load.gaps(from, to);
+  return { longestGapMs: Math.round(all.reduce((a, g) => Math.max(a, g), 0)), unavailableMs: Math.round(all.filter((g) => g > GAP_MS).reduce((a, g) => a + g, 0)) };
 }
 
 const faults = {
@@ -92,7 +77,7 @@ async function runOnce(c, load, watcher, name) {
   await faults[name](c, leader);
   let failoverMs;
   if (name !== 'rolling-restart') {
-    const next = await newHolder(c, leader);
+    const next = await c.waitNewHolder(leader);
     failoverMs = Math.round((await load.waitForAckAfter(from, { on: next, timeoutMs: 60_000 })).at - from);
   }
   if (name === 'kill-pod') await c.cp.api.expect('DELETE', `/api/v1/namespaces/${c.namespace}/pods/${leader}`, { body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 } });

@@ -99,17 +99,15 @@ export class WriteLoad extends BackgroundLoop {
     );
   }
 
+  /** The times between consecutive acknowledgements within [from, to], its edges included, in order. */
+  gaps(from: number, to: number): number[] {
+    const times = [from, ...this.acked.filter((w) => w.at > from && w.at <= to).map((w) => w.at), to];
+    return times.slice(1).map((t, i) => t - times[i]!);
+  }
+
   /** The longest time between consecutive acknowledgements within [from, to], its edges included. */
   longestGap(from: number, to: number): number {
-    let previous = from;
-    let longest = 0;
-    for (const write of this.acked) {
-      if (write.at <= from) continue;
-      if (write.at > to) break;
-      longest = Math.max(longest, write.at - previous);
-      previous = write.at;
-    }
-    return Math.max(longest, to - previous);
+    return this.gaps(from, to).reduce((a, g) => Math.max(a, g), 0);
   }
 
   protected override async run(): Promise<void> {
