@@ -49,10 +49,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
     await underWriteLoad(c, PODS, async (load) => {
       const deletedAt = now();
       await c.kubectl('delete', 'pod', first, '--wait=false');
-      const next = await waitFor('a new Lease holder', async () => {
-        const holder = await c.leaseHolder();
-        return holder !== '' && holder !== first ? holder : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 100 });
+      const next = await c.waitNewHolder(first);
       await load.waitForAckAfter(deletedAt, { on: next, timeoutMs: 30_000 });
       // The StatefulSet controller recreates the pod; it comes back as a follower of the new leader.
       expect(await healthy(120_000)).toBe(next);
@@ -83,10 +80,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('the dev overlay on a 
         const cutAt = now();
         c.node.apiPath(first).set(mode);
         try {
-          const next = await waitFor('a new Lease holder', async () => {
-            const holder = await c.leaseHolder();
-            return holder !== '' && holder !== first ? holder : undefined;
-          }, { timeoutMs: 60_000, intervalMs: 100 });
+          const next = await c.waitNewHolder(first);
           await load.waitForAckAfter(cutAt, { on: next, timeoutMs: 30_000 });
         } finally {
           c.node.apiPath(first).set('pass');

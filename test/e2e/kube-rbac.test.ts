@@ -78,13 +78,6 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('each rule of the agen
     }
   }
 
-  async function newHolder(not: string): Promise<string> {
-    return waitFor(`a Lease holder other than ${not}`, async () => {
-      const holder = await c.leaseHolder();
-      return holder !== '' && holder !== not ? holder : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 100 });
-  }
-
   /** `check` holds at each of 10 looks over 2 s (not just once, as a sample that happened to fail would). */
   async function holds(what: string, check: () => Promise<boolean>): Promise<void> {
     for (let i = 0; i < 10; i++) {
@@ -113,7 +106,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('each rule of the agen
       0,
       async (leader) => {
         await c.kubectl('delete', 'pod', leader, '--wait=false');
-        holder = await newHolder(leader);
+        holder = await c.waitNewHolder(leader);
         return new RegExp(`^${holder}: .*cannot patch resource "pods"`);
       },
       () =>
@@ -163,7 +156,7 @@ describe.runIf(allTools().ok && process.getuid?.() === 0)('each rule of the agen
   it('without create on Events: the failover happens all the same, and the lost event is reported', async () => {
     await without(4, async (leader) => {
       await c.kubectl('delete', 'pod', leader, '--wait=false');
-      await newHolder(leader);
+      await c.waitNewHolder(leader);
       return /event \w+ not recorded: .*cannot create resource "events"/;
     });
   }, 300_000);

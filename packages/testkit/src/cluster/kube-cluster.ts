@@ -146,6 +146,14 @@ export class KubeCluster {
     return lease.spec.holderIdentity ?? '';
   }
 
+  /** Waits for the Lease to name a holder other than `not`, and resolves with it. */
+  waitNewHolder(not: string, timeoutMs = 60_000): Promise<string> {
+    return waitFor(`a Lease holder other than ${not}`, async () => {
+      const holder = await this.leaseHolder();
+      return holder !== '' && holder !== not ? holder : undefined;
+    }, { timeoutMs, intervalMs: 20 });
+  }
+
   /** Pods by the role label the agents set. */
   async roles(): Promise<Record<string, string>> {
     const pods = await this.get<{ items: { metadata: { name: string; labels?: Record<string, string> } }[] }>(`/api/v1/namespaces/${this.namespace}/pods`);
